@@ -1,0 +1,140 @@
+"""Command line: `drafter new`, `drafter provinces`, `drafter check`.
+
+Errors print as one block (what, where, what to do) and exit 1 (data) or 2 (usage); `--debug`
+shows the traceback too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import click
+from dateutil import parser as dateparser
+
+from . import pipeline, selection
+from .errors import DrafterError, UsageError
+from .writer import ensure_writable, write_atomic
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return dateparser.isoparse(value).date()
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2023-12-15") from None
+
+
+def _nfc(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return unicodedata.normalize("NFC", value) if value is not None else None
+
+
+def slug(name: str) -> str:
+    text = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def _fail(exc: DrafterError, debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    click.echo(f"drafter: error: {exc}", err=True)
+    sys.exit(2 if isinstance(exc, UsageError) else 1)
+
+
+DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Data folder laid out like the repository (rulepacks/, legal_refs/, templates/). "
+                             "Default: the data shipped with drafter.")
+DEBUG = click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="drafter")
+def main() -> None:
+    """drafter writes the draft of a provincial administrative-reform plan (Kế hoạch cải cách hành
+    chính, …/KH-UBND) as a Word file formatted per Nghị định 30/2020/NĐ-CP, from rule packs, a dated
+    legal-reference registry and a province profile.
+
+    \b
+    Start with:
+      drafter new --province "Kon Tum" --year 2024
+    """
+
+
+@main.command()
+@click.option("--province", "-p", required=True, callback=_nfc,
+              help='Province name, e.g. "Kon Tum" (case, diacritics and spacing do not matter).')
+@click.option("--year", "-y", required=True, type=int, help="Plan year, 2021–2030 (drafted in December of the year before).")
+@click.option("--date", "doc_date", callback=_date, metavar="YYYY-MM-DD",
+              help="Date printed on the plan (day and month zero-padded per ND 30). Default: left blank for the clerk.")
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+              help="Drafting date that selects the instruments, agencies and targets in force. "
+                   "Default: --date if given, else 15 December of the year before the plan year.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Where to write the .docx. Default: KH-CCHC-<year>-<province>.docx in the current folder.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists (it may hold staff's edits).")
+@DATA_DIR
+@DEBUG
+def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | None, output: Path | None,
+        force: bool, data_dir: Path | None, debug: bool) -> None:
+    """Write a new draft plan for one province and year.
+
+    Unverified facts (instruments or figures not yet checked against the official text) are
+    highlighted in yellow with a Word comment saying what to check; their number is printed.
+    """
+    try:
+        started = time.perf_counter()
+        if output is not None:
+            ensure_writable(output, force)
+        data = pipeline.load(data_dir)
+        ctx = pipeline.plan_context(data, province, year, as_of, doc_date)
+        profile = data.provinces[ctx.province_id]
+        target = output or pipeline.default_output(ctx, slug(profile.name))
+        ensure_writable(target, force)
+        result = pipeline.draft(data, province, year, as_of, doc_date)
+        write_atomic(target, result.docx)
+    except DrafterError as exc:
+        _fail(exc, debug)
+        return
+    checks = result.context.checks
+    click.echo(f"Wrote {target} ({profile.official_name}, năm {year}, as of {ctx.as_of:%d/%m/%Y}) "
+               f"in {time.perf_counter() - started:.2f} s")
+    if checks:
+        click.echo(f"{len(checks)} unverified mark(s) to check before signing (highlighted, with comments):")
+        for c in dict.fromkeys(c.what for c in checks):
+            click.echo(f"  - {c}")
+
+
+@main.command()
+@click.option("--year", "-y", type=int, default=None, help="Only the units that existed for this plan year.")
+@DATA_DIR
+@DEBUG
+def provinces(year: int | None, data_dir: Path | None, debug: bool) -> None:
+    """List the provinces drafter knows, with their code and what they were formed from."""
+    try:
+        data = pipeline.load(data_dir)
+        if year is not None:
+            selection.check_year(year)
+            items = selection.provinces_for(data, year)
+        else:
+            items = sorted(data.provinces.values(), key=lambda p: selection.name_key(p.name))
+    except DrafterError as exc:
+        _fail(exc, debug)
+        return
+    for p in items:
+        span = ""
+        if p.exists.from_:
+            span += f" từ {p.exists.from_:%d/%m/%Y}"
+        if p.exists.until:
+            span += f" đến {p.exists.until:%d/%m/%Y}"
+        formed = f" ← {', '.join(data.provinces[i].name for i in p.formed_from if i in data.provinces)}" if p.formed_from else ""
+        click.echo(f"{p.code:>3}  {p.official_name}{span}{formed}")
+    click.echo(f"{len(items)} unit(s)")

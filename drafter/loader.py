@@ -1,0 +1,162 @@
+"""Load and validate a data directory (rulepacks/, legal_refs/, templates/) into a `DataSet`.
+
+All problems of all files are collected before failing, so one run lists every mistake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from pydantic import BaseModel
+
+from . import models as m
+from .errors import DataError, Location, Problems
+from .resources import TEMPLATE_NAME
+from .yamlio import Positions, load_yaml, validate
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass
+class DataSet:
+    root: Path
+    citation: m.CitationFormats
+    document: m.DocumentPack
+    instruments: dict[str, m.Instrument]
+    agencies: dict[str, m.Agency]
+    body: list[m.Node]
+    areas: list[m.Area]
+    targets: list[m.Target]
+    responsibilities: list[m.Responsibility]
+    rows: list[m.AppendixRow]
+    provinces: dict[str, m.Province]
+    template: Path
+    #: where each record with an id was defined (rule id -> file:line), for provenance and errors
+    origins: dict[str, Location] = field(default_factory=dict)
+
+
+class _Collector:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[DataError] = []
+        self.origins: dict[str, Location] = {}
+
+    def file(self, rel: str) -> tuple[Any, Positions] | None:
+        try:
+            return load_yaml(self.root / rel)
+        except DataError as exc:
+            self.problems.append(exc)
+            return None
+
+    def one(self, model: type[T], data: Any, pos: Positions, key: tuple) -> T | None:
+        try:
+            return validate(model, data, pos, key)
+        except Problems as exc:
+            self.problems.extend(exc.problems)
+        except DataError as exc:
+            self.problems.append(exc)
+        return None
+
+    def section(self, rel: str, top: str, model: type[T]) -> list[T]:
+        loaded = self.file(rel)
+        if loaded is None:
+            return []
+        data, pos = loaded
+        return self.items(data, pos, top, model)
+
+    def items(self, data: Any, pos: Positions, top: str, model: type[T]) -> list[T]:
+        if not isinstance(data, dict) or top not in data:
+            self.problems.append(DataError(f"expected a top-level '{top}:' key", pos.at(())))
+            return []
+        seq = data[top]
+        if not isinstance(seq, list):
+            self.problems.append(DataError(f"'{top}' must be a list", pos.at((top,))))
+            return []
+        out = []
+        for i, item in enumerate(seq):
+            obj = self.one(model, item, pos, (top, i))
+            if obj is not None:
+                out.append(obj)
+                self._remember(obj, pos, (top, i))
+        return out
+
+    def _remember(self, obj: Any, pos: Positions, key: tuple) -> None:
+        """Record where every id in `obj` (and its nested items) is defined; report duplicates."""
+        ident = getattr(obj, "id", None) or getattr(obj, "role", None)
+        if isinstance(ident, str):
+            where = pos.at(key + ("id",)) if getattr(obj, "id", None) else pos.at(key + ("role",))
+            if ident in self.origins:
+                self.problems.append(
+                    DataError(f"duplicate id '{ident}' (first defined at {self.origins[ident]})", where,
+                              "give each record its own id")
+                )
+            else:
+                self.origins[ident] = where
+        for name in ("items", "tasks"):
+            for j, child in enumerate(getattr(obj, name, []) or []):
+                self._remember(child, pos, key + (name, j))
+
+
+def load(root: Path) -> DataSet:
+    """Load the data directory `root`; raise Problems listing every error found."""
+    root = Path(root)
+    c = _Collector(root)
+    for d in ("rulepacks/national", "rulepacks/provinces", "legal_refs/national", "templates"):
+        if not (root / d).is_dir():
+            c.problems.append(DataError(f"missing folder {d}/", root, "point --data-dir at a copy of drafter's data"))
+    if c.problems:
+        raise Problems(c.problems)
+
+    citation = _single(c, "legal_refs/citation.yaml", m.CitationFormats)
+    document = _single(c, "rulepacks/national/document.yaml", m.DocumentPack)
+    instruments: dict[str, m.Instrument] = {}
+    for f in sorted((root / "legal_refs").glob("*/*.yaml")):
+        for ins in c.section(str(f.relative_to(root)), "instruments", m.Instrument):
+            instruments.setdefault(ins.id, ins)
+    agencies = {a.role: a for a in c.section("rulepacks/national/agencies.yaml", "agencies", m.Agency)}
+    body = c.section("rulepacks/national/plan.yaml", "body", m.Node)
+    areas = c.section("rulepacks/national/areas.yaml", "areas", m.Area)
+    targets = c.section("rulepacks/national/targets.yaml", "targets", m.Target)
+    resp = c.section("rulepacks/national/responsibilities.yaml", "responsibilities", m.Responsibility)
+    rows = c.section("rulepacks/national/appendix.yaml", "rows", m.AppendixRow)
+    provinces: dict[str, m.Province] = {}
+    for f in sorted((root / "rulepacks/provinces").glob("*.yaml")):
+        loaded = c.file(str(f.relative_to(root)))
+        if loaded is None:
+            continue
+        data, pos = loaded
+        if not isinstance(data, dict) or "province" not in data:
+            c.problems.append(DataError("expected a top-level 'province:' key", pos.at(())))
+            continue
+        p = c.one(m.Province, data["province"], pos, ("province",))
+        if p is not None:
+            if p.id != f.stem:
+                c.problems.append(DataError(f"province id '{p.id}' does not match the file name '{f.stem}'",
+                                            pos.at(("province", "id")), f"rename the file to {p.id}.yaml"))
+            provinces[p.id] = p
+            for j, t in enumerate(p.tasks):
+                c._remember(t, pos, ("province", "tasks", j))
+            c.origins.setdefault(p.id, pos.at(("province", "id")))
+    template = root / "templates" / TEMPLATE_NAME
+    if not template.is_file():
+        c.problems.append(DataError(f"template {TEMPLATE_NAME} not found", root / "templates"))
+    if c.problems or citation is None or document is None:
+        raise Problems(c.problems or [DataError("data incomplete", root)])
+    return DataSet(root, citation, document, instruments, agencies, body, areas, targets, resp, rows,
+                   provinces, template, c.origins)
+
+
+def _single(c: _Collector, rel: str, model: type[T]) -> T | None:
+    loaded = c.file(rel)
+    if loaded is None:
+        return None
+    data, pos = loaded
+    return c.one(model, data, pos, ())
+
+
+@lru_cache(maxsize=4)
+def load_cached(root: Path) -> DataSet:
+    """One load per process and directory: batch runs and tests share it."""
+    return load(root)

@@ -1,0 +1,129 @@
+"""Render a PlanContext into the Word template, safely and reproducibly.
+
+- Jinja runs sandboxed (a template edited in Word cannot reach Python objects, files or the shell),
+  with autoescape (text with & < > stays text) and StrictUndefined (a missing value is an error).
+- Unverified facts become yellow-highlighted runs carrying a Word comment that says what to check.
+- The .docx bytes depend only on the inputs: fixed zip times, properties taken from the plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from typing import Any
+
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run as DocxRun
+from docxtpl import DocxTemplate, RichText
+from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from .context import PlanContext, Run
+from .errors import DataError
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+COMMENT_AUTHOR = "drafter"
+CHECK_STYLE = "KHCheck"  # character style of the template: yellow highlight
+
+
+def jinja_env() -> SandboxedEnvironment:
+    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+
+
+def rich(runs: list[Run]) -> RichText:
+    rt = RichText()
+    for r in runs:
+        rt.add(r.text, bold=r.bold, italic=r.italic, style=CHECK_STYLE if r.check else None)
+    return rt
+
+
+def template_context(ctx: PlanContext) -> dict[str, Any]:
+    """The names the template uses; `drafter check` compares the template's variables with these."""
+    sig = ctx.signature
+    return {
+        "labels": ctx.labels,
+        "date_line": ctx.date_line,
+        "preamble": [rich(p.runs) for p in ctx.preamble],
+        "ban_hanh": rich(ctx.ban_hanh.runs),
+        "body": [{"kind": p.kind, "rt": rich(p.runs)} for p in ctx.body],
+        "noi_nhan": ctx.noi_nhan,
+        "luu": ctx.luu,
+        "sig": {"authority": sig.authority, "deputy": sig.deputy, "title": sig.title, "name": rich([sig.name])},
+        "appendix": [
+            {"kind": row.kind, "tt": row.tt, **{name: rich(runs) for name, runs in row.cells.items()}}
+            for row in ctx.appendix
+        ],
+    }
+
+
+TEMPLATE_NAMES = ("labels", "date_line", "preamble", "ban_hanh", "body", "noi_nhan", "luu", "sig", "appendix")
+
+
+def render_docx(template_bytes: bytes, ctx: PlanContext, template_name: str = "template") -> bytes:
+    """Render and return the .docx bytes; raises DataError naming the template on any template error."""
+    try:
+        tpl = DocxTemplate(io.BytesIO(template_bytes))
+    except Exception as exc:  # python-docx raises several types for a corrupt or non-.docx file
+        raise DataError(f"not a readable Word .docx file ({type(exc).__name__})", template_name,
+                        "restore the template from the repository or re-save it in Word as .docx") from None
+    try:
+        tpl.render(template_context(ctx), jinja_env=jinja_env(), autoescape=True)
+    except SecurityError as exc:
+        raise DataError(f"template tried something unsafe: {exc}", template_name,
+                        "templates may only show values; remove that expression") from None
+    except UndefinedError as exc:
+        raise DataError(f"template uses a value the plan does not provide: {exc.message}", template_name,
+                        "run `drafter check` to list the template's variables") from None
+    except TemplateError as exc:
+        lineno = getattr(exc, "lineno", None)
+        near = getattr(exc, "docx_context", None)
+        detail = f" near: {' | '.join(near)[:200]}" if near else ""
+        raise DataError(f"template error: {exc.message}{detail}", f"{template_name}" + (f" (line {lineno})" if lineno else ""),
+                        "fix the {{ … }} / {% … %} tag in Word (run `drafter check`)") from None
+    _comment_checks(tpl, ctx)
+    _properties(tpl, ctx)
+    buf = io.BytesIO()
+    tpl.save(buf)
+    return normalise_zip(buf.getvalue())
+
+
+def _comment_checks(tpl: DocxTemplate, ctx: PlanContext) -> None:
+    """Attach a Word comment to each highlighted run, saying what the reader must verify."""
+    checks = {c.text: c.what for c in ctx.checks}
+    if not checks:
+        return
+    doc = tpl.docx
+    marked = [r for r in doc.element.body.iter(qn("w:r"))
+              if r.find(f"{qn('w:rPr')}/{qn('w:rStyle')}") is not None
+              and r.find(f"{qn('w:rPr')}/{qn('w:rStyle')}").get(qn("w:val")) == CHECK_STYLE]
+    for r_el in marked:
+        run = DocxRun(r_el, Paragraph(r_el.getparent(), doc))
+        what = checks.get(run.text)
+        if what:
+            doc.add_comment(run, text=what, author=COMMENT_AUTHOR, initials="DR")
+
+
+def _properties(tpl: DocxTemplate, ctx: PlanContext) -> None:
+    when = dt.datetime.combine(ctx.date or ctx.as_of, dt.time(0, 0))
+    props = tpl.docx.core_properties
+    props.title = ctx.labels.get("trich_yeu", "")
+    props.subject = ctx.labels.get("ten_loai", "")
+    props.author = props.last_modified_by = COMMENT_AUTHOR
+    props.created = props.modified = when
+    props.revision = 1
+    props.keywords = f"{ctx.province_id} {ctx.year}"
+
+
+def normalise_zip(data: bytes) -> bytes:
+    """Same entries, same order, fixed timestamps: the bytes depend only on the content."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()

@@ -1,0 +1,145 @@
+"""Select what applies to a (province, plan year, drafting date): the province record, instruments in
+force, agency names, dated target values and the signer. Pure functions over a loaded DataSet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+
+from . import models as m
+from .errors import DataError, UsageError
+from .loader import DataSet
+
+YEARS = range(2021, 2031)
+
+
+def default_as_of(year: int) -> dt.date:
+    """Plans for year N are drafted in December of N−1."""
+    return dt.date(year - 1, 12, 15)
+
+
+def check_year(year: int) -> None:
+    if year not in YEARS:
+        raise UsageError(f"year {year} is outside 2021–2030, the period of Nghị quyết 76/NQ-CP",
+                         "--year", "give a plan year from 2021 to 2030, e.g. --year 2024")
+
+
+# --------------------------------------------------------------------------- provinces
+
+
+def name_key(text: str) -> str:
+    """Case, diacritics, spacing, punctuation and Unicode form do not matter: 'KON TUM' = 'kontum'."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"^(tinh|thanh pho|tp\.?)\s+", "", text.strip())
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def _keys(p: m.Province) -> set[str]:
+    return {name_key(x) for x in (p.name, p.official_name, p.id, *p.aliases)}
+
+
+def find_province(data: DataSet, name: str, as_of: dt.date, year: int) -> m.Province:
+    key = name_key(name)
+    matches = [p for p in data.provinces.values() if key in _keys(p)]
+    if not matches:
+        names = sorted({p.name for p in data.provinces.values()})
+        near = difflib.get_close_matches(key, {name_key(n): n for n in names}, n=3, cutoff=0.6)
+        hint = "run `drafter provinces` for the list"
+        if near:
+            lookup = {name_key(n): n for n in names}
+            hint = "did you mean " + ", ".join(f'"{lookup[k]}"' for k in near) + "? " + hint
+        raise UsageError(f'unknown province "{name}"', "--province", hint)
+    current = [p for p in matches if p.exists.applies(as_of, year)]
+    if current:
+        return current[0]
+    gone = matches[0]
+    if gone.successor and gone.exists.until and as_of >= gone.exists.until:
+        succ = data.provinces.get(gone.successor)
+        succ_name = succ.official_name if succ else gone.successor
+        raise UsageError(
+            f"{gone.official_name} no longer exists for a plan drafted on {as_of:%d/%m/%Y}: "
+            f"it became part of {succ_name} on {gone.exists.until:%d/%m/%Y}",
+            "--province",
+            f'draft the plan of {succ_name} instead: drafter new --province "{succ.name if succ else gone.successor}" '
+            f"--year {year}",
+        )
+    raise UsageError(f"{gone.official_name} did not exist for a plan drafted on {as_of:%d/%m/%Y}", "--province",
+                     "run `drafter provinces --year N` to list the units of that year")
+
+
+def provinces_for(data: DataSet, year: int, as_of: dt.date | None = None) -> list[m.Province]:
+    when = as_of or default_as_of(year)
+    return sorted((p for p in data.provinces.values() if p.exists.applies(when, year)), key=lambda p: name_key(p.name))
+
+
+# --------------------------------------------------------------------------- instruments
+
+
+def in_force(ins: m.Instrument, as_of: dt.date) -> bool:
+    signed_ok = ins.signed is None or ins.signed <= as_of
+    replaced = ins.replaced_on is not None and ins.replaced_on <= as_of
+    return signed_ok and not replaced
+
+
+def effective(data: DataSet, ident: str, as_of: dt.date) -> m.Instrument:
+    """The instrument to cite for `ident` at `as_of`: itself, or its successor once it was replaced."""
+    seen: set[str] = set()
+    ins = instrument(data, ident)
+    while not in_force(ins, as_of) and ins.replaced_by and ins.id not in seen:
+        seen.add(ins.id)
+        ins = instrument(data, ins.replaced_by[0])
+    if ins.signed is not None and ins.signed > as_of:
+        raise DataError(f"instrument {ins.id} was signed on {ins.signed:%d/%m/%Y}, after the drafting date "
+                        f"{as_of:%d/%m/%Y}", data.origins.get(ident), "gate the rule that cites it with `when: {from: …}`")
+    return ins
+
+
+def instrument(data: DataSet, ident: str) -> m.Instrument:
+    try:
+        return data.instruments[ident]
+    except KeyError:
+        near = difflib.get_close_matches(ident, list(data.instruments), n=3)
+        raise DataError(f"unknown instrument id '{ident}'", None,
+                        ("did you mean " + ", ".join(near) + "?") if near else "add it to legal_refs/") from None
+
+
+# --------------------------------------------------------------------------- agencies, values, signer
+
+
+def agency_name(data: DataSet, profile: m.Province, role: str, as_of: dt.date, year: int) -> str:
+    seen: set[str] = set()
+    while True:
+        if role in profile.agencies:
+            return profile.agencies[role]
+        agency = data.agencies.get(role)
+        if agency is None:
+            raise DataError(f"unknown agency role '{role}'", None, "add it to rulepacks/national/agencies.yaml")
+        if agency.until is not None and as_of >= agency.until:
+            if agency.merged_into and agency.merged_into not in seen:
+                seen.add(role)
+                role = agency.merged_into
+                continue
+            raise DataError(f"agency role '{role}' no longer exists on {as_of:%d/%m/%Y} (ended {agency.until:%d/%m/%Y})",
+                            data.origins.get(role), "gate the rule that names it with `when: {until: …}`")
+        for named in agency.names:
+            if named.when.applies(as_of, year):
+                return named.name
+        raise DataError(f"agency role '{role}' has no name on {as_of:%d/%m/%Y}", data.origins.get(role))
+
+
+def value_for(data: DataSet, target: m.Target, year: int, as_of: dt.date) -> m.DatedValue | None:
+    """The latest value dated on or before 1 January of the plan year whose basis existed at drafting."""
+    start = dt.date(year, 1, 1)
+    chosen = None
+    for v in sorted(target.values, key=lambda v: v.from_):
+        basis = data.instruments.get(v.basis)
+        if v.from_ <= start and (basis is None or basis.signed is None or basis.signed <= as_of):
+            chosen = v
+    return chosen
+
+
+def signer_for(profile: m.Province, year: int, as_of: dt.date) -> m.Signer | None:
+    return next((s for s in profile.signers if s.when.applies(as_of, year)), None)
