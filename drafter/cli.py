@@ -138,3 +138,26 @@ def provinces(year: int | None, data_dir: Path | None, debug: bool) -> None:
         formed = f" ← {', '.join(data.provinces[i].name for i in p.formed_from if i in data.provinces)}" if p.formed_from else ""
         click.echo(f"{p.code:>3}  {p.official_name}{span}{formed}")
     click.echo(f"{len(items)} unit(s)")
+
+
+@main.command("check")
+@click.argument("data_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only, not the warnings about unverified facts.")
+def check_cmd(data_dir: Path | None, quiet: bool) -> None:
+    """Validate a data folder (default: the shipped data): YAML syntax and fields, references between
+    files, dates, target values for 2021–2030, and the Word template's tags and styles.
+
+    Each problem is printed as path:line:col: severity: message. Exit status 0 when there is no
+    error (warnings list unverified facts), 1 otherwise.
+    """
+    from .checks import check, errors
+    from .resources import default_data_dir
+
+    root = (data_dir or default_data_dir()).resolve()
+    findings = check(root)
+    shown = errors(findings) if quiet else findings
+    for f in shown:
+        click.echo(str(f))
+    n_err = len(errors(findings))
+    click.echo(f"{root}: {n_err} error(s), {len(findings) - n_err} warning(s)")
+    sys.exit(1 if n_err else 0)

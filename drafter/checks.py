@@ -1,0 +1,269 @@
+"""`drafter check`: validate a data directory before anyone drafts from it.
+
+Problems are reported as `path:line:col: severity: message`. Errors make the check fail; warnings
+(unverified facts) are listed so reviewers see what a draft will mark."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from jinja2 import TemplateSyntaxError, meta
+
+from . import models as m
+from .errors import DataError, Location, Problems
+from .loader import DataSet, load
+from .render import CHECK_STYLE, TEMPLATE_NAMES, jinja_env
+from .selection import YEARS
+from .texts import _ENV
+
+CALL_RE = re.compile(r"\b(cite|ref|ag|sys)\(\s*['\"]([^'\"]+)['\"]\s*\)")
+TEXT_NAMES = {"year", "prev_year", "next_year", "province", "drafting_unit", "ag", "cite", "ref", "sys", "value",
+              "id", "place", "d", "m", "y", "fields", "kind", "number"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: Location | str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.severity}: {self.message}"
+
+
+def check(root: Path) -> list[Finding]:
+    try:
+        data = load(Path(root))
+    except Problems as exc:
+        return [Finding(p.where or root, p.message) for p in exc.problems]
+    except DataError as exc:
+        return [Finding(exc.where or root, exc.message)]
+    return [*check_texts(data), *check_references(data), *check_dates(data), *check_targets(data),
+            *check_template(data), *warn_unverified(data)]
+
+
+# --------------------------------------------------------------------------- texts
+
+
+def _texts(data: DataSet) -> Iterator[tuple[str, str, m.When | None]]:
+    """(record id, Jinja text, when) for every text of the rule pack and profiles."""
+    for key, text in data.document.labels.items():
+        yield "labels", text, None
+    for item in data.document.noi_nhan:
+        yield "noi_nhan", item.text, item.when
+
+    def nodes(items: list[m.Node]) -> Iterator[tuple[str, str, m.When | None]]:
+        for n in items:
+            if n.text:
+                yield n.id, n.text, n.when
+            yield from nodes(n.items)
+
+    yield from nodes(data.body)
+    for a in data.areas:
+        yield a.id, a.title, None
+        yield a.id, a.appendix_title, None
+        for t in a.tasks:
+            yield t.id, t.text, t.when
+    for t in data.targets:
+        yield t.id, t.text, t.when
+        yield t.id, t.responsibility, t.when
+    for r in data.responsibilities:
+        yield r.id, r.heading, r.when
+        for i in r.items:
+            yield i.id, i.text, i.when
+    for row in data.rows:
+        for text in (row.task, row.product, row.deadline):
+            yield row.id, text, row.when
+    for p in data.provinces.values():
+        for t in p.tasks:
+            yield t.id, t.text, t.when
+        for r in p.noi_nhan or []:
+            yield p.id, r.text, r.when
+
+
+def check_texts(data: DataSet) -> Iterator[Finding]:
+    for ident, text, when in _texts(data):
+        where = data.origins.get(ident, data.root)
+        try:
+            names = meta.find_undeclared_variables(_ENV.parse(text))
+        except TemplateSyntaxError as exc:
+            yield Finding(where, f"text template syntax error: {exc.message} in {text!r}")
+            continue
+        unknown = names - TEXT_NAMES
+        if unknown:
+            yield Finding(where, f"text uses unknown name(s) {sorted(unknown)}; available: {sorted(TEXT_NAMES)}")
+        for fn, arg in CALL_RE.findall(text):
+            yield from _check_call(data, where, fn, arg, when)
+
+
+def _check_call(data: DataSet, where, fn: str, arg: str, when: m.When | None) -> Iterator[Finding]:
+    if fn in ("cite", "ref"):
+        ins = data.instruments.get(arg)
+        if ins is None:
+            yield Finding(where, f"{fn}('{arg}'): no such instrument in legal_refs/")
+        elif when and when.from_ and ins.replaced_on and when.from_ >= ins.replaced_on and not ins.replaced_by:
+            yield Finding(where, f"{fn}('{arg}') applies from {when.from_} but {ins.number} no longer applies from "
+                                 f"{ins.replaced_on} and has no successor")
+    elif fn == "ag":
+        agency = data.agencies.get(arg)
+        if agency is None and not any(arg in p.agencies for p in data.provinces.values()):
+            yield Finding(where, f"ag('{arg}'): no such agency role in rulepacks/national/agencies.yaml")
+        elif agency is not None and agency.until and not agency.merged_into:
+            if when is None or when.until is None or when.until > agency.until:
+                yield Finding(where, f"ag('{arg}') names a role that ends on {agency.until} with no successor; "
+                                     f"gate this rule with `when: {{until: {agency.until}}}`")
+    elif fn == "sys":
+        if arg not in data.document.systems:
+            yield Finding(where, f"sys('{arg}'): no default in `systems:` of rulepacks/national/document.yaml")
+
+
+# --------------------------------------------------------------------------- references
+
+
+def check_references(data: DataSet) -> Iterator[Finding]:
+    o = data.origins
+    areas = {a.id for a in data.areas}
+    for item in data.document.preamble:
+        if item.cite not in data.instruments:
+            yield Finding(o.get(item.id, data.root), f"preamble cites unknown instrument '{item.cite}'")
+    for ins in data.instruments.values():
+        for succ in ins.replaced_by:
+            if succ not in data.instruments:
+                yield Finding(o.get(ins.id, data.root), f"replaced_by names unknown instrument '{succ}'")
+        if ins.province and ins.province not in data.provinces:
+            yield Finding(o.get(ins.id, data.root), f"province '{ins.province}' has no profile")
+    for a in data.agencies.values():
+        if a.merged_into and a.merged_into not in data.agencies:
+            yield Finding(o.get(a.role, data.root), f"merged_into names unknown role '{a.merged_into}'")
+    for t in data.targets:
+        if t.area not in areas:
+            yield Finding(o.get(t.id, data.root), f"target area '{t.area}' is not one of {sorted(areas)}")
+        for v in t.values:
+            if v.basis not in data.instruments:
+                yield Finding(o.get(t.id, data.root), f"value basis '{v.basis}' is not in legal_refs/")
+    for row in data.rows:
+        where = o.get(row.id, data.root)
+        if row.area not in areas:
+            yield Finding(where, f"appendix row area '{row.area}' is not one of {sorted(areas)}")
+        for role in (*row.lead, *row.coop):
+            if role not in data.agencies:
+                yield Finding(where, f"appendix row names unknown role '{role}'")
+    for p in data.provinces.values():
+        where = o.get(p.id, data.root)
+        for ref in [p.successor] if p.successor else []:
+            if ref not in data.provinces:
+                yield Finding(where, f"successor '{ref}' has no profile")
+        for ref in p.formed_from:
+            if ref not in data.provinces:
+                yield Finding(where, f"formed_from '{ref}' has no profile")
+        for prog in p.programmes:
+            if prog.cite not in data.instruments:
+                yield Finding(where, f"programme cites unknown instrument '{prog.cite}'")
+        for t in p.tasks:
+            if t.area not in areas:
+                yield Finding(o.get(t.id, where), f"task area '{t.area}' is not one of {sorted(areas)}")
+        for role in p.agencies:
+            if role not in data.agencies:
+                yield Finding(where, f"agencies overrides unknown role '{role}'", "warning")
+
+
+def check_dates(data: DataSet) -> Iterator[Finding]:
+    for ins in data.instruments.values():
+        where = data.origins.get(ins.id, data.root)
+        if ins.signed and ins.effective and ins.effective < ins.signed:
+            yield Finding(where, f"{ins.number}: effective {ins.effective} is before signed {ins.signed}")
+        if ins.signed and ins.replaced_on and ins.replaced_on < ins.signed:
+            yield Finding(where, f"{ins.number}: replaced_on {ins.replaced_on} is before signed {ins.signed}")
+        for succ in ins.replaced_by:
+            s = data.instruments.get(succ)
+            if s and s.signed and ins.replaced_on and s.signed > ins.replaced_on:
+                yield Finding(where, f"{ins.number} is replaced on {ins.replaced_on} by {s.number}, signed later "
+                                     f"({s.signed})")
+    for t in data.targets:
+        for a, b in zip(t.values, t.values[1:]):
+            if b.from_ <= a.from_:
+                yield Finding(data.origins.get(t.id, data.root), f"target values are not in date order ({a.from_}, {b.from_})")
+
+
+def check_targets(data: DataSet) -> Iterator[Finding]:
+    from .selection import value_for
+
+    for t in data.targets:
+        if not t.values or "value" not in t.text:
+            continue
+        missing = [y for y in YEARS if t.when.applies(dt.date(y - 1, 12, 15), y)
+                   and value_for(data, t, y, dt.date(y - 1, 12, 15)) is None]
+        if missing and not t.no_value_reason:
+            yield Finding(data.origins.get(t.id, data.root),
+                          f"target has no value for plan year(s) {missing}; add a dated value or `no_value_reason`")
+
+
+def warn_unverified(data: DataSet) -> Iterator[Finding]:
+    for ins in data.instruments.values():
+        if ins.status != "V":
+            what = ", ".join(ins.unverified) or "see note"
+            yield Finding(data.origins.get(ins.id, data.root), f"{ins.number} status {ins.status} (unverified: {what})",
+                          "warning")
+
+
+# --------------------------------------------------------------------------- template
+
+TAG_RE = re.compile(r"\{[{%#].*?[}%#]\}")
+
+
+def check_template(data: DataSet) -> Iterator[Finding]:
+    path = data.template
+    rel = path.relative_to(data.root) if path.is_relative_to(data.root) else path
+    try:
+        from docx import Document
+        from docxtpl import DocxTemplate
+
+        raw = path.read_bytes()
+        zipfile.ZipFile(io.BytesIO(raw)).testzip()
+        doc = Document(io.BytesIO(raw))
+    except Exception as exc:  # any failure here means Word could not open it either
+        yield Finding(rel, f"not a readable .docx ({type(exc).__name__}); restore it or re-save it in Word as .docx")
+        return
+    from docx.oxml.ns import qn
+
+    for i, p_el in enumerate(doc.element.body.iter(qn("w:p"))):
+        runs = [r for r in p_el.iter(qn("w:r"))]
+        texts = ["".join(t.text or "" for t in r.iter(qn("w:t"))) for r in runs]
+        full = "".join(texts)
+        where = f"{rel}: paragraph {i + 1}"
+        if any(q in tag for tag in re.findall(r"\{[{%].*?[}%]\}", full) for q in "“”‘’"):
+            yield Finding(where, f"Word smart quotes inside a tag (use straight quotes ' \"): {full!r}")
+        if full.count("{%p") > 1:
+            yield Finding(where, f"two {{%p … %}} tags in one paragraph (each needs its own paragraph): {full!r}")
+        for token in ("{{", "{%", "}}", "%}"):
+            inside = sum(t.count(token) for t in texts)
+            if full.count(token) > inside:
+                yield Finding(where, f"a tag is split across Word runs (retype it in one go): {full!r}")
+                break
+    try:
+        tpl = DocxTemplate(io.BytesIO(raw))
+        used = tpl.get_undeclared_template_variables(jinja_env())
+    except TemplateSyntaxError as exc:
+        yield Finding(rel, f"template syntax error: {exc.message} (line {exc.lineno})")
+        return
+    except Exception as exc:
+        yield Finding(rel, f"template cannot be parsed: {exc}")
+        return
+    for name in sorted(set(used) - set(TEMPLATE_NAMES)):
+        yield Finding(rel, f"template uses '{name}', which the plan context does not provide; "
+                           f"available: {', '.join(TEMPLATE_NAMES)}")
+    for name in sorted(set(TEMPLATE_NAMES) - set(used)):
+        yield Finding(rel, f"template never shows '{name}' (the plan would lose that part)", "warning")
+    style_ids = {s.style_id for s in doc.styles}
+    if CHECK_STYLE not in style_ids:
+        yield Finding(rel, f"character style '{CHECK_STYLE}' (highlight for unverified facts) is missing")
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error"]
