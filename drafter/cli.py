@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from dateutil import parser as dateparser
 
-from . import pipeline, selection
+from . import pipeline, provenance, selection
 from .errors import DrafterError, UsageError
 from .writer import ensure_writable, write_atomic
 
@@ -101,12 +101,13 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
         ensure_writable(target, force)
         result = pipeline.draft(data, province, year, as_of, doc_date)
         write_atomic(target, result.docx)
+        write_atomic(provenance.sidecar(target), provenance.to_json(provenance.record(result.context)))
     except DrafterError as exc:
         _fail(exc, debug)
         return
     checks = result.context.checks
     click.echo(f"Wrote {target} ({profile.official_name}, năm {year}, as of {ctx.as_of:%d/%m/%Y}) "
-               f"in {time.perf_counter() - started:.2f} s")
+               f"in {time.perf_counter() - started:.2f} s; provenance in {provenance.sidecar(target).name}")
     if checks:
         click.echo(f"{len(checks)} unverified mark(s) to check before signing (highlighted, with comments):")
         for c in dict.fromkeys(c.what for c in checks):
@@ -161,3 +162,71 @@ def check_cmd(data_dir: Path | None, quiet: bool) -> None:
     n_err = len(errors(findings))
     click.echo(f"{root}: {n_err} error(s), {len(findings) - n_err} warning(s)")
     sys.exit(1 if n_err else 0)
+
+
+@main.command()
+@click.argument("docx", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("text", required=False, callback=_nfc)
+@click.option("--para", "para", type=int, default=None, help="Paragraph number from the provenance record instead of a text.")
+@DATA_DIR
+@DEBUG
+def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | None, debug: bool) -> None:
+    """Say why a paragraph of a draft is there and on what legal basis.
+
+    DOCX is a draft written by `drafter new` (it may have been edited since); TEXT is part of a
+    sentence in it. The answer comes from DOCX's .provenance.json: the rule and data line the
+    paragraph came from, each instrument it cites in full, the dated values it used, and what in it
+    is unverified.
+    """
+    from .docx_text import blocks, open_docx
+    from .texts import TextRenderer, plain
+
+    try:
+        if (text is None) == (para is None):
+            raise UsageError("give either TEXT or --para N", "explain", 'e.g. drafter explain KH.docx "một cửa"')
+        rec = provenance.load_record(docx)
+        if para is not None:
+            entry = next((p for p in rec["paragraphs"] if p["index"] == para), None)
+            if entry is None:
+                raise UsageError(f"no paragraph {para} in the provenance record", "--para",
+                                 f"paragraphs run from 1 to {rec['paragraphs'][-1]['index']}")
+            score = 1.0
+        else:
+            try:
+                edited = [b.text for b in blocks(open_docx(docx.read_bytes())) if hasattr(b, "style")]
+            except Exception:
+                edited = []
+            found = provenance.find(rec, edited, text or "")
+            if found is None:
+                raise UsageError(f'no paragraph contains "{text}"', "TEXT", "give a shorter part of the sentence")
+            entry, score = found
+        data = pipeline.load(data_dir)
+        plan = rec["plan"]
+        profile = data.provinces.get(plan["province"])
+        as_of = dt.date.fromisoformat(plan["as_of"])
+        renderer = TextRenderer(data, profile, plan["year"], as_of) if profile else None
+    except DrafterError as exc:
+        _fail(exc, debug)
+        return
+    src = entry["source"]
+    where = f"{src.get('file')}:{src.get('line')}" if src.get("file") else "(generated)"
+    label = f"paragraph {entry['index']}" if "index" in entry else f"appendix row {entry['tt']}"
+    click.echo(f"{label} (match {score:.0%}): {entry['text']}")
+    click.echo(f"from: {src['kind']} '{src['id']}' at {where}")
+    click.echo(f"plan: {plan['province']} {plan['year']}, drafted as of {as_of:%d/%m/%Y}")
+    if entry.get("refs"):
+        click.echo("cites:")
+        for ref in entry["refs"]:
+            ins = data.instruments.get(ref)
+            if ins is None:
+                click.echo(f"  - {ref} (no longer in legal_refs/)")
+                continue
+            full = plain(renderer.cite(ref)) if renderer else ins.number
+            click.echo(f"  - {full} [{ins.status}; sources: {', '.join(ins.sources)}]")
+    for v in entry.get("values", []):
+        basis = data.instruments.get(v["basis"])
+        click.echo(f"value: {v['value']} for target '{v['target']}', applying from {v['from']}, basis "
+                   f"{basis.kind + ' ' + basis.number if basis else v['basis']} [{v['status']}]"
+                   + (f", seen in {v['source']}" if v.get("source") else ""))
+    for u in entry.get("unverified", []):
+        click.echo(f"to check: {u}")

@@ -124,7 +124,7 @@ class TextRenderer:
         except TemplateError as exc:
             raise DataError(f"label '{key}': {exc}", self.data.origins.get("labels"),
                             "fix the {{ … }} expression of this label") from None
-        return "".join(s.text for s in _segments(out))
+        return plain(out)
 
     # -- rendering
     def render(self, source: str, where: Location | str | None, **extra: Any) -> Rendered:
@@ -165,6 +165,11 @@ class TextRenderer:
         if record:
             out.values.append(record)
         return out
+
+
+def plain(text: str) -> str:
+    """`text` without the marks around unverified pieces."""
+    return "".join(s.text for s in _segments(text))
 
 
 def _segments(text: str) -> list[Segment]:
