@@ -230,3 +230,61 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
                    + (f", seen in {v['source']}" if v.get("source") else ""))
     for u in entry.get("unverified", []):
         click.echo(f"to check: {u}")
+
+
+@main.command()
+@click.option("--year", "-y", required=True, type=int, help="Plan year, 2021–2030.")
+@click.option("--all", "all_", is_flag=True, help="Every province that exists for that year.")
+@click.option("--province", "-p", "names", multiple=True, callback=lambda c, p, v: tuple(_nfc(c, p, x) for x in v),
+              help="A province (repeat for several).")
+@click.option("--output-dir", "-d", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the drafts (created if missing).")
+@click.option("--jobs", "-j", type=int, default=None, help="Worker processes. Default: every core.")
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD", help="Drafting date (see `drafter new`).")
+@click.option("--force", is_flag=True, help="Overwrite drafts that already exist.")
+@DATA_DIR
+@DEBUG
+def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs: int | None, as_of: dt.date | None,
+          force: bool, data_dir: Path | None, debug: bool) -> None:
+    """Write one draft per province, in parallel, with a summary table.
+
+    One province failing does not stop the others; the exit status is 1 if any failed.
+    """
+    from . import batch as batch_mod
+
+    started = time.perf_counter()
+    try:
+        selection.check_year(year)
+        if all_ == bool(names):
+            raise UsageError("give either --all or one or more --province", "--all/--province",
+                             "e.g. drafter batch --year 2026 --all --output-dir drafts/")
+        data = pipeline.load(data_dir)
+        if all_:
+            profiles = selection.provinces_for(data, year, as_of)
+            todo = [(p.name, slug(p.name)) for p in profiles]
+        else:
+            todo = [(n, slug(n)) for n in names]
+    except DrafterError as exc:
+        _fail(exc, debug)
+        return
+    jobs = jobs or batch_mod.default_jobs()
+    results = []
+    stream = batch_mod.run(data, todo, year, output_dir, jobs, as_of, force)
+    if sys.stdout.isatty():
+        with click.progressbar(stream, length=len(todo), label=f"Drafting {len(todo)} plan(s) for {year}") as bar:
+            results = list(bar)
+    else:
+        results = list(stream)
+    results.sort(key=lambda o: selection.name_key(o.province))
+    width = max(len(o.province) for o in results)
+    click.echo(f"{'province':<{width}}  {'file':<34} {'paras':>5} {'marks':>5} {'time':>6}")
+    for o in results:
+        name = Path(o.file).name if o.file else "FAILED"
+        click.echo(f"{o.province:<{width}}  {name:<34} {o.paragraphs:>5} {o.marks:>5} {o.seconds:>5.2f}s")
+    failed = [o for o in results if o.error]
+    total = time.perf_counter() - started
+    click.echo(f"{len(results) - len(failed)} written, {len(failed)} failed in {total:.2f} s "
+               f"({total / max(len(results), 1):.3f} s per draft, {jobs} job(s)) into {output_dir}")
+    for o in failed:
+        click.echo(f"failed: {o.province}: {o.error}", err=True)
+    sys.exit(1 if failed else 0)

@@ -309,6 +309,11 @@ def build(out: Path) -> None:
     pkg_rels = doc.part.package.rels
     for r_id in [k for k, rel in pkg_rels.items() if rel.reltype.endswith("/thumbnail")]:
         pkg_rels.pop(r_id)
+    # Word 2010's duplicate style part (full of theme fonts) and an empty custom-XML item: not needed.
+    doc_rels = doc.part.rels
+    for r_id in [k for k, rel in doc_rels.items()
+                 if rel.reltype.endswith("/stylesWithEffects") or rel.reltype.endswith("/customXml")]:
+        doc_rels.pop(r_id)
     doc.core_properties.author = "drafter"
     doc.core_properties.title = "{{ labels.trich_yeu }}"
     out.parent.mkdir(parents=True, exist_ok=True)
