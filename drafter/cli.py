@@ -288,3 +288,63 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
     for o in failed:
         click.echo(f"failed: {o.province}: {o.error}", err=True)
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--province", "-p", callback=_nfc, default=None, help="Province, to compare two generated plans.")
+@click.option("--from", "from_year", type=int, default=None, help="Older plan year.")
+@click.option("--to", "to_year", type=int, default=None, help="Newer plan year.")
+@click.option("--redline", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the newer draft with the changes as Word tracked changes.")
+@click.option("--force", is_flag=True, help="Overwrite the --redline file if it exists.")
+@DATA_DIR
+@DEBUG
+def diff(files: tuple[Path, ...], province: str | None, from_year: int | None, to_year: int | None,
+         redline: Path | None, force: bool, data_dir: Path | None, debug: bool) -> None:
+    """Show what changes between two plans, grouped by section.
+
+    \b
+    drafter diff --province "Kon Tum" --from 2023 --to 2024 [--redline KH-2024-redline.docx]
+    drafter diff OLD.docx NEW.docx [--redline OUT.docx]
+    """
+    from . import diff as diff_mod
+
+    try:
+        if redline is not None:
+            ensure_writable(redline, force)
+        if files:
+            if len(files) != 2 or province:
+                raise UsageError("give two .docx files, or --province with --from and --to", "FILES")
+            old_b, new_b = files[0].read_bytes(), files[1].read_bytes()
+            report = diff_mod.compare_texts(old_b, new_b)
+            stamp = dt.date.today()
+        else:
+            if not (province and from_year and to_year):
+                raise UsageError("give --province, --from and --to (or two .docx files)", "--province/--from/--to",
+                                 'e.g. drafter diff --province "Kon Tum" --from 2023 --to 2024')
+            data = pipeline.load(data_dir)
+            old = pipeline.draft(data, province, from_year)
+            new = pipeline.draft(data, province, to_year)
+            report = diff_mod.compare(old.context, new.context, data.instruments)
+            profile = data.provinces[new.context.province_id]
+            renamed = []
+            for role in data.agencies:
+                try:
+                    a = selection.agency_name(data, profile, role, old.context.as_of, from_year)
+                    b = selection.agency_name(data, profile, role, new.context.as_of, to_year)
+                except DrafterError:
+                    continue
+                if a != b:
+                    renamed.append(f"{a} → {b}")
+            for line in dict.fromkeys(renamed):
+                report.add("Cơ quan (agencies)", line)
+            old_b, new_b = old.docx, new.docx
+            stamp = new.context.as_of
+        for line in report.lines():
+            click.echo(line)
+        if redline is not None:
+            write_atomic(redline, diff_mod.redline(old_b, new_b, stamp))
+            click.echo(f"Wrote {redline} (tracked changes: Review → Accept/Reject in Word)")
+    except DrafterError as exc:
+        _fail(exc, debug)

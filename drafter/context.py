@@ -221,13 +221,14 @@ class _Builder:
                 n += 1
                 cells: dict[str, list[Run]] = {}
                 refs: list[str] = []
-                for name in ("task", "product", "deadline"):
+                for name in ("task", "product", "lead", "coop", "deadline"):
+                    if name in ("lead", "coop"):
+                        names = [_cap(self.tr.ag(role)) for role in getattr(row, name)]
+                        cells[name] = [Run(text="; ".join(names))] if names else []
+                        continue
                     r, _ = self.text(getattr(row, name), "row", row.id)
                     cells[name] = _runs(r)
                     refs += r.refs
-                for name in ("lead", "coop"):
-                    names = [self.tr.ag(role) for role in getattr(row, name)]
-                    cells[name] = [Run(text="; ".join(_cap(x) for x in names))] if names else []
                 rows.append(Row(kind="task", tt=str(n), cells=cells, source=self.source("row", row.id),
                                 refs=list(dict.fromkeys(refs))))
         return rows
