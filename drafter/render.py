@@ -65,6 +65,7 @@ def render_docx(template_bytes: bytes, ctx: PlanContext, template_name: str = "t
     """Render and return the .docx bytes; raises DataError naming the template on any template error."""
     try:
         tpl = DocxTemplate(io.BytesIO(template_bytes))
+        tpl.init_docx()  # docxtpl opens lazily; open now so a corrupt file is reported as such
     except Exception as exc:  # python-docx raises several types for a corrupt or non-.docx file
         raise DataError(f"not a readable Word .docx file ({type(exc).__name__})", template_name,
                         "restore the template from the repository or re-save it in Word as .docx") from None

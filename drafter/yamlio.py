@@ -49,7 +49,8 @@ def _plain(node: Any, key: PathKey, pos: Positions) -> Any:
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for k, v in node.items():
-            line, col = node.lc.key(k)
+            # a scalar is located at its value (what to fix), a block at its key
+            line, col = node.lc.value(k) if not isinstance(v, (CommentedMap, CommentedSeq)) else node.lc.key(k)
             pos.add(key + (k,), line, col)
             out[nfc(k) if isinstance(k, str) else k] = _plain(v, key + (k,), pos)
         return out

@@ -1,0 +1,178 @@
+"""Every failure is clean: one message with its location, a non-zero exit, nothing written."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from drafter.cli import main
+
+
+def _new(data: Path, out: Path, *extra: str):
+    return CliRunner().invoke(main, ["new", "-p", "Kon Tum", "-y", "2024", "--data-dir", str(data), "-o", str(out),
+                                     *extra], catch_exceptions=False)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _nothing_written(out: Path) -> None:
+    assert not out.exists()
+    assert not list(out.parent.glob(".*.tmp"))
+
+
+@pytest.fixture()
+def out(tmp_path: Path) -> Path:
+    return tmp_path / "out" / "kh.docx"
+
+
+def test_mini_data_drafts(mini, out):
+    res = _new(mini, out)
+    assert res.exit_code == 0, res.output
+    assert out.is_file()
+
+
+def test_yaml_syntax_error_points_at_line_and_column(mini, out):
+    f = mini / "rulepacks/national/areas.yaml"
+    _edit(f, "    number: 2\n", "    number: [2\n")
+    res = _new(mini, out)
+    assert res.exit_code == 1
+    assert re.search(r"rulepacks/national/areas\.yaml:\d+:\d+: YAML syntax error", res.output), res.output
+    assert "Traceback" not in res.output
+    _nothing_written(out)
+
+
+def test_unknown_field_named_with_allowed_ones(mini, out):
+    _edit(mini / "rulepacks/national/targets.yaml", "    area: tthc\n", "    area: tthc\n    valeus: []\n")
+    res = _new(mini, out)
+    assert res.exit_code == 1
+    assert "rulepacks/national/targets.yaml:4:5: unknown field 'valeus'; allowed:" in res.output, res.output
+    assert "values" in res.output and "responsibility" in res.output
+    _nothing_written(out)
+
+
+def test_wrong_type_located(mini, out):
+    _edit(mini / "rulepacks/national/areas.yaml", "    number: 2\n", "    number: hai\n")
+    res = _new(mini, out)
+    assert res.exit_code == 1
+    assert re.search(r"areas\.yaml:9:13: number: Input should be a valid integer", res.output), res.output
+    _nothing_written(out)
+
+
+def test_duplicate_id_reported_with_both_places(mini, out):
+    _edit(mini / "rulepacks/national/areas.yaml", "id: tthc-1,", "id: tc-1,")
+    res = _new(mini, out)
+    assert res.exit_code == 1
+    assert "duplicate id 'tc-1' (first defined at" in res.output
+    _nothing_written(out)
+
+
+def test_empty_file(mini, out):
+    (mini / "rulepacks/national/appendix.yaml").write_text("", encoding="utf-8")
+    res = _new(mini, out)
+    assert res.exit_code == 1
+    assert "rulepacks/national/appendix.yaml:1:1: file is empty" in res.output
+    _nothing_written(out)
+
+
+def test_missing_data_file(mini, out):
+    (mini / "rulepacks/national/agencies.yaml").unlink()
+    res = _new(mini, out)
+    assert res.exit_code == 1 and "agencies.yaml: file not found" in res.output
+    _nothing_written(out)
+
+
+def test_corrupt_template(mini, out):
+    (mini / "templates/ke-hoach-cchc.docx").write_bytes(b"this is not a zip")
+    res = _new(mini, out)
+    assert res.exit_code == 1
+    assert "templates/ke-hoach-cchc.docx: not a readable Word .docx file" in res.output
+    _nothing_written(out)
+
+
+def _patch_template(mini: Path, old: str, new: str) -> None:
+    path = mini / "templates/ke-hoach-cchc.docx"
+    src = zipfile.ZipFile(path)
+    items = {n: src.read(n) for n in src.namelist()}
+    src.close()
+    xml = items["word/document.xml"].decode()
+    assert old in xml, old
+    items["word/document.xml"] = xml.replace(old, new, 1).encode()
+    with zipfile.ZipFile(path, "w") as dst:
+        for n, b in items.items():
+            dst.writestr(n, b)
+
+
+def test_template_with_unknown_variable(mini, out):
+    _patch_template(mini, "{{ labels.so }}", "{{ so_van_ban }}")
+    res = _new(mini, out)
+    assert res.exit_code == 1
+    assert "template uses a value the plan does not provide" in res.output and "so_van_ban" in res.output
+    _nothing_written(out)
+
+
+def test_template_cannot_reach_python_internals(mini, out):
+    _patch_template(mini, "{{ labels.so }}", "{{ labels.__class__.__mro__ }}")
+    res = _new(mini, out)
+    assert res.exit_code == 1
+    assert "Traceback" not in res.output
+    _nothing_written(out)
+
+
+def test_template_cannot_call_unsafe_methods(mini, out):
+    _patch_template(mini, "{{ labels.so }}", "{{ ''.__class__.__subclasses__() }}")
+    res = _new(mini, out)
+    assert res.exit_code == 1 and "unsafe" in res.output or "not provide" in res.output
+    _nothing_written(out)
+
+
+def test_text_with_xml_characters_stays_text(mini, out):
+    res = _new(mini, out)
+    assert res.exit_code == 0
+    from drafter.docx_text import open_docx
+
+    doc = open_docx(out.read_bytes())
+    assert any('& <kiểm tra> "đúng"' in p.text for p in doc.paragraphs)
+
+
+def test_unknown_role_in_text_is_located(mini, out):
+    _edit(mini / "rulepacks/national/targets.yaml", "ag('noi_vu')", "ag('noi_vuu')")
+    res = _new(mini, out)
+    assert res.exit_code == 1
+    assert re.search(r"targets\.yaml:2:\d+: unknown agency role 'noi_vuu'", res.output), res.output
+    _nothing_written(out)
+
+
+def test_unwritable_output(mini, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = _new(mini, blocker / "kh.docx")
+    assert res.exit_code == 2 and "cannot write" in res.output
+    assert blocker.read_text() == "x"
+
+
+def test_debug_shows_traceback(mini, out):
+    (mini / "rulepacks/national/appendix.yaml").write_text("", encoding="utf-8")
+    res = CliRunner().invoke(main, ["new", "-p", "Kon Tum", "-y", "2024", "--data-dir", str(mini), "-o", str(out),
+                                    "--debug"])
+    assert "Traceback" in res.output
+
+
+def test_nfd_yaml_is_normalised(mini, out):
+    import unicodedata
+
+    f = mini / "rulepacks/national/areas.yaml"
+    f.write_text(unicodedata.normalize("NFD", f.read_text(encoding="utf-8")), encoding="utf-8")
+    res = _new(mini, out)
+    assert res.exit_code == 0, res.output
+    from drafter.docx_text import open_docx
+
+    texts = [p.text for p in open_docx(out.read_bytes()).paragraphs]
+    assert "1. Cải cách thể chế" in texts
