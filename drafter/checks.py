@@ -241,11 +241,10 @@ def check_template(data: DataSet) -> Iterator[Finding]:
             yield Finding(where, f"Word smart quotes inside a tag (use straight quotes ' \"): {full!r}")
         if full.count("{%p") > 1:
             yield Finding(where, f"two {{%p … %}} tags in one paragraph (each needs its own paragraph): {full!r}")
-        for token in ("{{", "{%", "}}", "%}"):
-            inside = sum(t.count(token) for t in texts)
-            if full.count(token) > inside:
-                yield Finding(where, f"a tag is split across Word runs (retype it in one go): {full!r}")
-                break
+        split = any(full.count(tok) > sum(t.count(tok) for t in texts) for tok in ("{{", "{%", "}}", "%}"))
+        split = split or any(t.count("{{") != t.count("}}") or t.count("{%") != t.count("%}") for t in texts)
+        if split:
+            yield Finding(where, f"a tag is split across Word runs (select it, cut and retype it in one go): {full!r}")
     try:
         tpl = DocxTemplate(io.BytesIO(raw))
         used = tpl.get_undeclared_template_variables(jinja_env())
