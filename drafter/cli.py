@@ -178,6 +178,8 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
     paragraph came from, each instrument it cites in full, the dated values it used, and what in it
     is unverified.
     """
+    from docx.text.paragraph import Paragraph
+
     from .docx_text import blocks, open_docx
     from .texts import TextRenderer, plain
 
@@ -193,7 +195,7 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
             score = 1.0
         else:
             try:
-                edited = [b.text for b in blocks(open_docx(docx.read_bytes())) if hasattr(b, "style")]
+                edited = [b.text for b in blocks(open_docx(docx.read_bytes())) if isinstance(b, Paragraph)]
             except Exception:
                 edited = []
             found = provenance.find(rec, edited, text or "")

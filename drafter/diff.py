@@ -18,6 +18,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from .context import Para, PlanContext
+from docx.text.paragraph import Paragraph
+
 from .docx_text import blocks, open_docx
 from .render import normalise_zip
 
@@ -156,7 +158,7 @@ def paragraphs_of(data: bytes) -> list[tuple[str, str]]:
     out = []
     doc = open_docx(data)
     for b in blocks(doc):
-        if hasattr(b, "style"):
+        if isinstance(b, Paragraph):
             if b.text.strip():
                 out.append((b.style.name, b.text))
         else:

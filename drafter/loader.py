@@ -109,8 +109,13 @@ def load(root: Path) -> DataSet:
     if c.problems:
         raise Problems(c.problems)
 
-    citation = _single(c, "legal_refs/citation.yaml", m.CitationFormats)
-    document = _single(c, "rulepacks/national/document.yaml", m.DocumentPack)
+    citation, _ = _single(c, "legal_refs/citation.yaml", m.CitationFormats)
+    document, doc_pos = _single(c, "rulepacks/national/document.yaml", m.DocumentPack)
+    if document is not None and doc_pos is not None:
+        for i, item in enumerate(document.preamble):
+            c._remember(item, doc_pos, ("preamble", i))
+        for name in ("labels", "noi_nhan", "systems"):
+            c.origins.setdefault(name, doc_pos.at((name,)))
     instruments: dict[str, m.Instrument] = {}
     for f in sorted((root / "legal_refs").glob("*/*.yaml")):
         for ins in c.section(str(f.relative_to(root)), "instruments", m.Instrument):
@@ -138,6 +143,8 @@ def load(root: Path) -> DataSet:
             provinces[p.id] = p
             for j, t in enumerate(p.tasks):
                 c._remember(t, pos, ("province", "tasks", j))
+            for j, prog in enumerate(p.programmes):
+                c._remember(prog, pos, ("province", "programmes", j))
             c.origins.setdefault(p.id, pos.at(("province", "id")))
     template = root / "templates" / TEMPLATE_NAME
     if not template.is_file():
@@ -148,12 +155,12 @@ def load(root: Path) -> DataSet:
                    provinces, template, c.origins)
 
 
-def _single(c: _Collector, rel: str, model: type[T]) -> T | None:
+def _single(c: _Collector, rel: str, model: type[T]) -> tuple[T | None, Positions | None]:
     loaded = c.file(rel)
     if loaded is None:
-        return None
+        return None, None
     data, pos = loaded
-    return c.one(model, data, pos, ())
+    return c.one(model, data, pos, ()), pos
 
 
 @lru_cache(maxsize=4)
