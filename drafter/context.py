@@ -241,11 +241,14 @@ def _cap(text: str) -> str:
 def build(data: DataSet, province: m.Province, year: int, as_of: dt.date, date: dt.date | None = None) -> PlanContext:
     """The whole context of the plan of `province` for `year`, drafted on `as_of`."""
     b = _Builder(data, province, year, as_of)
-    labels = {k: b.tr.label(k) for k in data.document.labels if k not in CALL_LABELS}
     when = date or as_of
     day = f"{date.day:02d}" if date else None
     month = (f"{date.month:02d}" if date.month <= 2 else str(date.month)) if date else None
-    date_line = b.tr.label("date_line", place=province.place, d=day, m=month, y=when.year)
+    # The signing date (d, m blank until the clerk fills them) is known to every label: the
+    # appendix's "Kèm theo Kế hoạch … ngày …" repeats it.
+    signed = {"place": province.place, "d": day, "m": month, "y": when.year}
+    labels = {k: b.tr.label(k, **signed) for k in data.document.labels if k not in CALL_LABELS}
+    date_line = labels.get("date_line") or b.tr.label("date_line", **signed)
 
     preamble: list[Para] = []
     cited: set[str] = set()
