@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from dataclasses import asdict, dataclass, field
 
 from . import models as m
 from . import selection as sel
@@ -21,58 +21,71 @@ CALL_LABELS = frozenset({"can_cu", "date_line", "ban_hanh", "check_instrument", 
 ROMAN = "I II III IV V VI VII VIII IX X XI XII".split()
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+# The context is plain frozen dataclasses: built from validated data, it needs no validation of
+# its own, and a cold run then pays nothing to build validators for it.
+frozen = dataclass(frozen=True, kw_only=True, slots=True)
 
 
-class Run(Frozen):
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A context record as JSON-ready data, without empty (None) fields."""
+    return {k: v for k, v in asdict(obj).items() if v is not None}
+
+
+@frozen
+class Run:
     text: str
     bold: bool = False
     italic: bool = False
     check: str | None = None  # shown to the reader as a highlight with a comment
 
 
-class Source(Frozen):
+@frozen
+class Source:
     kind: str  # node, task, target, responsibility, row, preamble, profile, label
     id: str
     file: str | None = None
     line: int | None = None
 
 
-class Para(Frozen):
+@frozen
+class Para:
     kind: ParaKind
     runs: list[Run]
     source: Source
-    refs: list[str] = []
-    values: list[dict[str, Any]] = []
+    refs: list[str] = field(default_factory=list)
+    values: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
         return "".join(r.text for r in self.runs)
 
 
-class Row(Frozen):
+@frozen
+class Row:
     kind: Literal["area", "task"]
     tt: str
     cells: dict[str, list[Run]]  # task, product, lead, coop, deadline (area rows: task only)
     source: Source
-    refs: list[str] = []
+    refs: list[str] = field(default_factory=list)
 
 
-class Signature(Frozen):
+@frozen
+class Signature:
     authority: str
     deputy: str | None
     title: str
     name: Run
 
 
-class Check(Frozen):
+@frozen
+class Check:
     text: str
     what: str
     source: Source
 
 
-class PlanContext(Frozen):
+@frozen
+class PlanContext:
     province_id: str
     year: int
     as_of: dt.date
@@ -170,6 +183,8 @@ class _Builder:
             if not self.applies(t.when):
                 continue
             r = self.tr.render_target(t, self.data.origins.get(t.id))
+            if r is None:
+                continue  # no value applies this year (the target says why)
             src = self.source("target", t.id)
             out.append(Para(kind="bullet", runs=[Run(text="- "), *_runs(r)], source=src, refs=r.refs,
                             values=r.values))

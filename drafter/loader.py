@@ -7,14 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from pydantic import BaseModel
 
 from . import models as m
 from .errors import DataError, Location, Problems
 from .resources import TEMPLATE_NAME
-from .yamlio import Positions, load_yaml, validate
+
+if TYPE_CHECKING:
+    from .yamlio import Positions
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -45,6 +47,8 @@ class _Collector:
 
     def file(self, rel: str) -> tuple[Any, Positions] | None:
         try:
+            from .yamlio import load_yaml  # ruamel is only needed when the cache misses
+
             return load_yaml(self.root / rel)
         except DataError as exc:
             self.problems.append(exc)
@@ -52,6 +56,8 @@ class _Collector:
 
     def one(self, model: type[T], data: Any, pos: Positions, key: tuple) -> T | None:
         try:
+            from .yamlio import validate
+
             return validate(model, data, pos, key)
         except Problems as exc:
             self.problems.extend(exc.problems)
@@ -165,5 +171,41 @@ def _single(c: _Collector, rel: str, model: type[T]) -> tuple[T | None, Position
 
 @lru_cache(maxsize=4)
 def load_cached(root: Path) -> DataSet:
-    """One load per process and directory: batch runs and tests share it."""
-    return load(root)
+    """One load per process and directory (batch runs and tests share it), and one parse per
+    edit across runs (see drafter.cache), with the data texts' Jinja code compiled ahead."""
+    import marshal
+
+    from . import texts
+    from .cache import cached
+
+    data, code = cached(root, _load_compiled, tuple)
+    texts.preload(marshal.loads(code))
+    return data
+
+
+def _load_compiled(root: Path) -> tuple[DataSet, bytes]:
+    import marshal
+
+    from . import texts
+
+    data = load(root)
+    return data, marshal.dumps(texts.compile_texts(_strings(data)))
+
+
+def _strings(obj: Any) -> Iterator[str]:
+    """Every string held in the data set (texts, labels, formats), for ahead-of-time compiling."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from _strings(getattr(obj, name))
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _strings(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _strings(v)
+    elif isinstance(obj, DataSet):
+        for name in ("citation", "document", "instruments", "agencies", "body", "areas", "targets",
+                     "responsibilities", "rows", "provinces"):
+            yield from _strings(getattr(obj, name))

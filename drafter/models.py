@@ -18,7 +18,8 @@ CITED_FIELDS = ("number", "kind", "issuer", "signed", "title")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: a run served from the cache never validates, so it need not build validators.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class When(Strict):
@@ -45,7 +46,9 @@ class When(Strict):
         return True
 
 
-ALWAYS = When()
+def ALWAYS() -> When:  # noqa: N802 - reads as a constant in field defaults
+    """A rule with no `when:` applies at every date (a factory, so importing builds no model)."""
+    return When()
 
 
 # --------------------------------------------------------------------------- legal_refs/
@@ -110,7 +113,7 @@ class CitationFormats(Strict):
 
 class Named(Strict):
     name: str
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
 
 
 class Agency(Strict):
@@ -143,7 +146,7 @@ class Target(Strict):
     responsibility: str
     values: list[DatedValue] = []
     no_value_reason: str | None = None
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
 
     @model_validator(mode="after")
     def _values_or_reason(self) -> "Target":
@@ -155,7 +158,7 @@ class Target(Strict):
 class Task(Strict):
     id: str
     text: str
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
 
 
 class Area(Strict):
@@ -175,7 +178,7 @@ class Node(Strict):
     text: str | None = None
     include: Literal["targets", "areas", "responsibilities"] | None = None
     items: list["Node"] = []
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
 
     @model_validator(mode="after")
     def _shape(self) -> "Node":
@@ -189,7 +192,7 @@ class Node(Strict):
 class ResponsibilityItem(Strict):
     id: str
     text: str
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
 
 
 class Responsibility(Strict):
@@ -200,7 +203,7 @@ class Responsibility(Strict):
     heading: str
     inline: bool = False
     items: list[ResponsibilityItem]
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
 
 
 class AppendixRow(Strict):
@@ -211,12 +214,12 @@ class AppendixRow(Strict):
     lead: list[str] = Field(min_length=1)
     coop: list[str] = []
     deadline: str
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
 
 
 class Recipient(Strict):
     text: str
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
 
 
 class DocumentPack(Strict):
@@ -231,7 +234,7 @@ class DocumentPack(Strict):
 class PreambleItem(Strict):
     id: str
     cite: str  # instrument id; a replaced instrument is cited by its successor
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
 
 
 # --------------------------------------------------------------------------- rulepacks/provinces
@@ -241,7 +244,7 @@ class Signer(Strict):
     authority: Literal["TM", "KT"] = "TM"
     title: str  # CHỦ TỊCH / PHÓ CHỦ TỊCH
     name: str
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
     status: Status
     source: str
 
@@ -257,7 +260,7 @@ class Province(Strict):
     place: str
     centre: str
     code: str
-    exists: When = ALWAYS
+    exists: When = Field(default_factory=ALWAYS)
     successor: str | None = None
     formed_from: list[str] = []
     aliases: list[str] = []
@@ -278,9 +281,8 @@ class ProvinceTask(Strict):
     id: str
     area: str
     text: str
-    when: When = ALWAYS
+    when: When = Field(default_factory=ALWAYS)
 
 
-Province.model_rebuild()
-DocumentPack.model_rebuild()
-Node.model_rebuild()
+# Forward references (ProvinceTask, PreambleItem, Node) resolve when a model is first built
+# (defer_build), so no model_rebuild() here: a run served from the cache builds none of them.

@@ -47,7 +47,10 @@ def plan_context(data: DataSet, province: str, year: int, as_of: dt.date | None 
 
 def draft(data: DataSet, province: str, year: int, as_of: dt.date | None = None,
           date: dt.date | None = None) -> Draft:
-    ctx = plan_context(data, province, year, as_of, date)
+    return render(data, plan_context(data, province, year, as_of, date))
+
+
+def render(data: DataSet, ctx: PlanContext) -> Draft:
     rel = data.template.relative_to(data.root) if data.template.is_relative_to(data.root) else data.template
     return Draft(ctx, render_docx(template_bytes(data), ctx, str(rel)))
 

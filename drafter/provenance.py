@@ -14,7 +14,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from .context import Para, PlanContext, Row
+from .context import Para, PlanContext, Row, as_dict
 from .errors import UsageError
 
 VERSION = 1
@@ -25,7 +25,7 @@ def _para(index: int, p: Para) -> dict[str, Any]:
         "index": index,
         "kind": p.kind,
         "text": p.text,
-        "source": p.source.model_dump(exclude_none=True),
+        "source": as_dict(p.source),
         "refs": list(p.refs),
         "values": list(p.values),
         "unverified": [r.check for r in p.runs if r.check],
@@ -39,7 +39,7 @@ def _row(row: Row) -> dict[str, Any]:
         "kind": row.kind,
         "cells": cells,
         "text": " | ".join(v for v in cells.values() if v),
-        "source": row.source.model_dump(exclude_none=True),
+        "source": as_dict(row.source),
         "refs": list(row.refs),
         "unverified": [r.check for runs in row.cells.values() for r in runs if r.check],
     }

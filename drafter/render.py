@@ -28,8 +28,20 @@ COMMENT_AUTHOR = "drafter"
 CHECK_STYLE = "KHCheck"  # character style of the template: yellow highlight
 
 
+class _Env(SandboxedEnvironment):
+    """The template's sandbox. docxtpl compiles the document XML on every render (~30 ms); the
+    compiled code is kept per process and, through drafter.cache, across runs."""
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[override]
+        if raw or defer_init or not isinstance(source, str):
+            return super().compile(source, name, filename, raw, defer_init)
+        from .cache import cached_code
+
+        return cached_code(source, lambda: super(_Env, self).compile(source, name, filename))
+
+
 def jinja_env() -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    return _Env(autoescape=True, undefined=StrictUndefined)
 
 
 def rich(runs: list[Run]) -> RichText:
@@ -99,11 +111,14 @@ def _comment_checks(tpl: DocxTemplate, ctx: PlanContext) -> None:
     marked = [r for r in doc.element.body.iter(qn("w:r"))
               if r.find(f"{qn('w:rPr')}/{qn('w:rStyle')}") is not None
               and r.find(f"{qn('w:rPr')}/{qn('w:rStyle')}").get(qn("w:val")) == CHECK_STYLE]
+    # python-docx stamps comments with the clock; the drafting date keeps the bytes reproducible.
+    stamp = f"{(ctx.date or ctx.as_of).isoformat()}T00:00:00Z"
     for r_el in marked:
         run = DocxRun(r_el, Paragraph(r_el.getparent(), doc))
         what = checks.get(run.text)
         if what:
-            doc.add_comment(run, text=what, author=COMMENT_AUTHOR, initials="DR")
+            comment = doc.add_comment(run, text=what, author=COMMENT_AUTHOR, initials="DR")
+            comment._comment_elm.set(qn("w:date"), stamp)
 
 
 def _properties(tpl: DocxTemplate, ctx: PlanContext) -> None:

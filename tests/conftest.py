@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
+
+# The tests use their own parse cache (drafter.cache), never the user's.
+os.environ["DRAFTER_CACHE_DIR"] = tempfile.mkdtemp(prefix="drafter-test-cache-")
 
 import pytest
 

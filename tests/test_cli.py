@@ -108,4 +108,5 @@ def test_help_explains(run):
 
 def test_no_temporary_files_left(run, tmp_path):
     run("new", "-p", "Kon Tum", "-y", "2024")
-    assert [p.name for p in tmp_path.iterdir()] == ["KH-CCHC-2024-kon-tum.docx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["KH-CCHC-2024-kon-tum.docx",
+                                                          "KH-CCHC-2024-kon-tum.provenance.json"]

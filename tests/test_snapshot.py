@@ -1,10 +1,28 @@
-"""A reviewable text-and-structure dump of reference drafts. A template or rule change shows as a
-diff here; review it, then accept with `pytest --snapshot-update` (see README)."""
+"""Reviewable text-and-structure dumps of reference drafts. A template or rule change shows as a
+diff here; review it, then accept with `pytest --snapshot-update` (see README).
+
+These supplement the content tests (test_content, test_dates), which assert what a reviewer
+checks; a snapshot alone proves nothing about correctness."""
 
 from __future__ import annotations
 
-from drafter.docx_text import dump
+import pytest
+
+from drafter import pipeline
+from drafter.docx_text import dump, open_docx
 
 
 def test_kon_tum_2024_snapshot(doc, snapshot):
     assert "\n".join(dump(doc)) == snapshot
+
+
+# One case per shape of the law and the map: before NQ 76, the seed years, the year of the 2025
+# mergers, the first two-tier plan, the first plan under QĐ 282, and the end of the period.
+CASES = [("Kon Tum", 2021), ("Tuyên Quang", 2022), ("Nam Định", 2023), ("Kon Tum", 2025),
+         ("Quảng Ngãi", 2026), ("Tuyên Quang", 2027), ("Hà Nội", 2030)]
+
+
+@pytest.mark.parametrize("province,year", CASES)
+def test_reference_drafts(data, snapshot, province, year):
+    draft = pipeline.draft(data, province, year)
+    assert "\n".join(dump(open_docx(draft.docx))) == snapshot
