@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from drafter import pipeline
+from drafter.cli import slug
 from drafter.docx_text import dump, open_docx
 
 
@@ -22,7 +23,7 @@ CASES = [("Kon Tum", 2021), ("Tuyên Quang", 2022), ("Nam Định", 2023), ("Kon
          ("Quảng Ngãi", 2026), ("Tuyên Quang", 2027), ("Hà Nội", 2030)]
 
 
-@pytest.mark.parametrize("province,year", CASES)
+@pytest.mark.parametrize("province,year", CASES, ids=[f"{slug(p)}-{y}" for p, y in CASES])
 def test_reference_drafts(data, snapshot, province, year):
     draft = pipeline.draft(data, province, year)
     assert "\n".join(dump(open_docx(draft.docx))) == snapshot
