@@ -97,9 +97,41 @@ def render_docx(template_bytes: bytes, ctx: PlanContext, template_name: str = "t
                         "fix the {{ … }} / {% … %} tag in Word (run `drafter check`)") from None
     _comment_checks(tpl, ctx)
     _properties(tpl, ctx)
+    tpl.pre_processing()  # what DocxTemplate.save does before writing (a no-op without pictures)
+    return save_deterministic(tpl.docx.part.package)
+
+
+class _FixedTimeZip:
+    """PhysPkgWriter's interface over a zip whose entries carry a fixed time: the bytes depend only
+    on the content, and the parts are compressed once (no re-zipping after python-docx saves)."""
+
+    def __init__(self, buf: io.BytesIO) -> None:
+        self._zip = zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        self._zip.writestr(info, blob)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def save_deterministic(package: Any) -> bytes:
+    """OpcPackage.save, with python-docx's own writer steps, into a fixed-time zip."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    for part in package.parts:
+        part.before_marshal()
     buf = io.BytesIO()
-    tpl.save(buf)
-    return normalise_zip(buf.getvalue())
+    writer = _FixedTimeZip(buf)
+    parts = list(package.parts)
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)
+    writer.close()
+    return buf.getvalue()
 
 
 def _comment_checks(tpl: DocxTemplate, ctx: PlanContext) -> None:
@@ -108,9 +140,7 @@ def _comment_checks(tpl: DocxTemplate, ctx: PlanContext) -> None:
     if not checks:
         return
     doc = tpl.docx
-    marked = [r for r in doc.element.body.iter(qn("w:r"))
-              if r.find(f"{qn('w:rPr')}/{qn('w:rStyle')}") is not None
-              and r.find(f"{qn('w:rPr')}/{qn('w:rStyle')}").get(qn("w:val")) == CHECK_STYLE]
+    marked = doc.element.body.xpath(f'.//w:r[w:rPr/w:rStyle/@w:val="{CHECK_STYLE}"]')
     # python-docx stamps comments with the clock; the drafting date keeps the bytes reproducible.
     stamp = f"{(ctx.date or ctx.as_of).isoformat()}T00:00:00Z"
     for r_el in marked:
