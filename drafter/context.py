@@ -17,7 +17,8 @@ from .texts import Rendered, TextRenderer, nd30_date
 ParaKind = Literal["muc", "khoan", "diem", "para", "bullet", "note", "preamble"]
 VN_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
 #: labels rendered per use with their own arguments, not once for the template
-CALL_LABELS = frozenset({"can_cu", "date_line", "ban_hanh", "check_instrument", "check_value", "check_signer"})
+CALL_LABELS = frozenset({"can_cu", "date_line", "ban_hanh", "check_instrument", "check_value", "check_signer",
+                         "check_replacement"})
 ROMAN = "I II III IV V VI VII VIII IX X XI XII".split()
 
 

@@ -86,15 +86,22 @@ def in_force(ins: m.Instrument, as_of: dt.date) -> bool:
 
 def effective(data: DataSet, ident: str, as_of: dt.date) -> m.Instrument:
     """The instrument to cite for `ident` at `as_of`: itself, or its successor once it was replaced."""
+    return replacements(data, ident, as_of)[-1]
+
+
+def replacements(data: DataSet, ident: str, as_of: dt.date) -> list[m.Instrument]:
+    """`ident`, then each successor followed to reach the one in force at `as_of` (last)."""
     seen: set[str] = set()
     ins = instrument(data, ident)
+    chain = [ins]
     while not in_force(ins, as_of) and ins.replaced_by and ins.id not in seen:
         seen.add(ins.id)
         ins = instrument(data, ins.replaced_by[0])
+        chain.append(ins)
     if ins.signed is not None and ins.signed > as_of:
         raise DataError(f"instrument {ins.id} was signed on {ins.signed:%d/%m/%Y}, after the drafting date "
                         f"{as_of:%d/%m/%Y}", data.origins.get(ident), "gate the rule that cites it with `when: {from: …}`")
-    return ins
+    return chain
 
 
 def instrument(data: DataSet, ident: str) -> m.Instrument:

@@ -119,19 +119,21 @@ class TextRenderer:
         return sel.agency_name(self.data, self.province, role, self.as_of, self.year)
 
     def cite(self, ident: str) -> str:
-        ins = sel.effective(self.data, ident, self.as_of)
+        chain = sel.replacements(self.data, ident, self.as_of)
+        ins = chain[-1]
         self._refs.append(ins.id)
         fmt = self.data.citation.formats.get(ins.kind, self.data.citation.formats["default"])
         date = nd30_date(ins.signed, self.data.citation.date_format) if ins.signed else self.data.citation.date_unknown
         text = _compiled(fmt).render(kind=ins.kind, number=ins.number, date=date, issuer=ins.issuer,
-                                            title=ins.title)
-        return self._mark(text, ins)
+                                     title=ins.title)
+        return self._mark(text, chain)
 
     def ref(self, ident: str) -> str:
-        ins = sel.effective(self.data, ident, self.as_of)
+        chain = sel.replacements(self.data, ident, self.as_of)
+        ins = chain[-1]
         self._refs.append(ins.id)
         fmt = self.data.citation.short.get(ins.kind, self.data.citation.short["default"])
-        return self._mark(_compiled(fmt).render(kind=ins.kind, number=ins.number, title=ins.title), ins)
+        return self._mark(_compiled(fmt).render(kind=ins.kind, number=ins.number, title=ins.title), chain)
 
     def sys(self, key: str) -> str:
         if key in self.province.systems:
@@ -140,12 +142,20 @@ class TextRenderer:
             return self.data.document.systems[key]
         raise DataError(f"unknown system '{key}'", None, "add it to `systems:` in rulepacks/national/document.yaml")
 
-    def _mark(self, text: str, ins: m.Instrument) -> str:
+    def _mark(self, text: str, chain: list[m.Instrument]) -> str:
+        """Mark a citation whose printed parts, or the replacement that led to it, are unverified."""
+        ins = chain[-1]
+        checks = []
         missing = ins.unverified_cited()
-        if not missing:
+        if missing:
+            checks.append(self.label("check_instrument", fields=", ".join(missing), kind=ins.kind, number=ins.number))
+        for old, new in zip(chain, chain[1:]):
+            if old.status == "U" or {"replaced_by", "replaced_on"} & set(old.unverified):
+                checks.append(self.label("check_replacement", old=f"{old.kind} {old.number}",
+                                         new=f"{new.kind} {new.number}"))
+        if not checks:
             return text
-        check = self.label("check_instrument", fields=", ".join(missing), kind=ins.kind, number=ins.number)
-        return f"{MARK_OPEN}{check}{MARK_SEP}{text}{MARK_CLOSE}"
+        return f"{MARK_OPEN}{' '.join(checks)}{MARK_SEP}{text}{MARK_CLOSE}"
 
     def label(self, key: str, **extra: Any) -> str:
         """A label of document.yaml rendered as plain text (marks dropped)."""

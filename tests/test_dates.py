@@ -243,3 +243,13 @@ def test_every_unit_before_the_merger_renders_2024(data):
 def test_seed_provinces_render(data, name, year):
     draft = pipeline.draft(data, name, year)
     assert_structure(draft, data.provinces[draft.context.province_id])
+
+
+def test_unverified_replacement_is_marked_where_it_is_used(drafts):
+    # The registry has NĐ 61/2018 → NĐ 118/2025 with the replacement itself unverified (status P):
+    # a 2026 plan cites 118/2025 and tells the reader to check that substitution; 2024 does not need it.
+    marks_2026 = {c.what for c in drafts[2026].context.checks}
+    assert any("Nghị định 61/2018/NĐ-CP được thay thế bởi Nghị định 118/2025/NĐ-CP" in w for w in marks_2026)
+    assert not any("thay thế" in c.what for c in drafts[2024].context.checks)
+    checked = [c.text for c in drafts[2026].context.checks if "61/2018" in c.what]
+    assert checked and all("118/2025/NĐ-CP" in t for t in checked)  # the mark covers the citation itself
