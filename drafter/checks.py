@@ -23,7 +23,7 @@ from .selection import YEARS
 from .texts import _ENV
 
 CALL_RE = re.compile(r"\b(cite|ref|ag|sys)\(\s*['\"]([^'\"]+)['\"]\s*\)")
-TEXT_NAMES = {"year", "prev_year", "next_year", "province", "drafting_unit", "ag", "cite", "ref", "sys", "value",
+TEXT_NAMES = {"year", "prev_year", "next_year", "province", "drafting_unit", "tinh", "tinh_uy", "ag", "cite", "ref", "sys", "value",
               "id", "place", "d", "m", "y", "fields", "kind", "number", "old", "new"}
 
 

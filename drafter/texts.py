@@ -108,6 +108,10 @@ class TextRenderer:
             "province": {"name": province.name, "official_name": province.official_name,
                          "place": province.place, "kind": province.kind},
             "drafting_unit": province.drafting_unit,
+            # How texts name the unit: "tỉnh" or "thành phố" (the six centrally-run cities), and its
+            # party committee, "Tỉnh ủy" or "Thành ủy".
+            "tinh": province.kind,
+            "tinh_uy": "Tỉnh ủy" if province.kind == "tỉnh" else "Thành ủy",
             "ag": self.ag,
             "cite": self.cite,
             "ref": self.ref,
@@ -116,7 +120,8 @@ class TextRenderer:
 
     # -- functions available to texts
     def ag(self, role: str) -> str:
-        return sel.agency_name(self.data, self.province, role, self.as_of, self.year)
+        name = sel.agency_name(self.data, self.province, role, self.as_of, self.year)
+        return name if _is_plain(name) else _compiled(name).render(**self.base)
 
     def cite(self, ident: str) -> str:
         chain = sel.replacements(self.data, ident, self.as_of)
@@ -136,10 +141,9 @@ class TextRenderer:
         return self._mark(_compiled(fmt).render(kind=ins.kind, number=ins.number, title=ins.title), chain)
 
     def sys(self, key: str) -> str:
-        if key in self.province.systems:
-            return self.province.systems[key]
-        if key in self.data.document.systems:
-            return self.data.document.systems[key]
+        name = self.province.systems.get(key) or self.data.document.systems.get(key)
+        if name is not None:
+            return name if _is_plain(name) else _compiled(name).render(**self.base)
         raise DataError(f"unknown system '{key}'", None, "add it to `systems:` in rulepacks/national/document.yaml")
 
     def _mark(self, text: str, chain: list[m.Instrument]) -> str:

@@ -253,3 +253,13 @@ def test_unverified_replacement_is_marked_where_it_is_used(drafts):
     assert not any("thay thế" in c.what for c in drafts[2024].context.checks)
     checked = [c.text for c in drafts[2026].context.checks if "61/2018" in c.what]
     assert checked and all("118/2025/NĐ-CP" in t for t in checked)  # the mark covers the citation itself
+
+
+@pytest.mark.parametrize("name", ["Hà Nội", "Hồ Chí Minh", "Huế"])
+def test_centrally_run_city_is_named_as_a_city(data, name):
+    text = all_text(pipeline.draft(data, name, 2026))
+    assert "Ủy ban nhân dân thành phố" in text and "Văn phòng Ủy ban nhân dân thành phố" in text
+    assert "Thường trực Thành ủy (b/c);" in text
+    for wrong in ("Ủy ban nhân dân tỉnh", "UBND tỉnh", "của tỉnh", "trên địa bàn tỉnh", "Tỉnh ủy"):
+        assert wrong not in text, wrong
+    assert "cấp tỉnh" in text  # the level keeps its name
