@@ -60,7 +60,7 @@ def test_nothing_cited_before_it_was_signed_or_after_it_was_replaced(data, draft
 
 # Which national instruments head the preamble, by plan year (registry §13).
 PREAMBLE = {
-    2021: [],  # drafted 15/12/2020, before NQ 76 and CT 23
+    2021: ["30c/NQ-CP", "6459/BNV-CCHC"],  # drafted 15/12/2020, before NQ 76 and CT 23
     2022: ["76/NQ-CP", "23/CT-TTg", "3759/BNV-CCHC"],
     2024: ["76/NQ-CP", "23/CT-TTg", "3759/BNV-CCHC"],
     2025: ["76/NQ-CP", "23/CT-TTg", "3759/BNV-CCHC"],
@@ -263,3 +263,8 @@ def test_centrally_run_city_is_named_as_a_city(data, name):
     for wrong in ("Ủy ban nhân dân tỉnh", "UBND tỉnh", "của tỉnh", "trên địa bàn tỉnh", "Tỉnh ủy"):
         assert wrong not in text, wrong
     assert "cấp tỉnh" in text  # the level keeps its name
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_every_year_has_legal_bases(drafts, year):
+    assert len(drafts[year].context.preamble) >= 2
