@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Callable, TypeVar
 
 from .resources import DATA_DIRS
 
 T = TypeVar("T")
-KEEP = 8  # cache files kept (one per data folder and version); older ones are removed
+KEEP = 8  # data files kept (one per data folder and version; 4× as many code files); older ones go
 
 
 def cache_dir() -> Path | None:
@@ -77,25 +76,22 @@ def cached(root: Path, build: Callable[[Path], T], kind: type | tuple[type, ...]
     except Exception:  # stale or corrupt cache (e.g. classes changed): rebuild it
         pass
     value = build(root)
-    _store(folder, path, value)
+    _store(folder, path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     return value
 
 
-def _store(folder: Path, path: Path, value: object) -> None:
+def _store(folder: Path, path: Path, blob: bytes) -> None:
+    """Write one cache file (atomically) and keep the newest few of its kind; never fail the run."""
+    from .writer import write_atomic
+
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".data-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        old = sorted(folder.glob("data-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]
+        write_atomic(path, blob)
+        kind = path.name.split("-", 1)[0]
+        old = sorted(folder.glob(f"{kind}-*"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP * 4:]
         for p in old:
             p.unlink(missing_ok=True)
-    except Exception:
-        try:
-            os.unlink(tmp)  # type: ignore[possibly-undefined]
-        except Exception:
-            pass
+    except Exception:  # a read-only or full disk only costs the next run its speed
+        pass
 
 
 _CODE: dict[str, object] = {}
@@ -121,20 +117,6 @@ def cached_code(source: str, compile_: Callable[[], T]) -> T:
     if code is None:
         code = compile_()
         if path is not None:
-            _write(folder, path, marshal.dumps(code))  # type: ignore[arg-type]
+            _store(folder, path, marshal.dumps(code))  # type: ignore[arg-type]
     _CODE[key] = code
     return code  # type: ignore[return-value]
-
-
-def _write(folder: Path, path: Path, blob: bytes) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".code-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
-        old = sorted(folder.glob("code-*.marshal"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP * 4:]
-        for p in old:
-            p.unlink(missing_ok=True)
-    except Exception:
-        pass
