@@ -97,25 +97,26 @@ def _store(folder: Path, path: Path, blob: bytes) -> None:
 _CODE: dict[str, object] = {}
 
 
-def cached_code(source: str, compile_: Callable[[], T]) -> T:
-    """Jinja's compiled code for `source` (a code object), from this process, the cache folder, or
-    `compile_()`. Keyed by the source itself and the Python version that marshals it."""
+def memo(kind: str, source: str, produce: Callable[[], T]) -> T:
+    """`produce()` for `source`, from this process, the cache folder, or by calling it: for pure
+    functions of a template's text (its compiled Jinja code, its patched XML). The value must be
+    marshallable; it is keyed by `kind`, the source itself and the Python version."""
     import marshal
     import sys
 
-    key = hashlib.sha256(f"{sys.version}\0{_version()}\0{source}".encode()).hexdigest()[:32]
+    key = kind + hashlib.sha256(f"{sys.version}\0{_version()}\0{source}".encode()).hexdigest()[:32]
     code = _CODE.get(key)
     if code is not None:
         return code  # type: ignore[return-value]
     folder = cache_dir()
-    path = folder / f"code-{key}.marshal" if folder else None
+    path = folder / f"{kind}-{key[len(kind):]}.marshal" if folder else None
     if path is not None:
         try:
             code = marshal.loads(path.read_bytes())
         except Exception:
             code = None
     if code is None:
-        code = compile_()
+        code = produce()
         if path is not None:
             _store(folder, path, marshal.dumps(code))  # type: ignore[arg-type]
     _CODE[key] = code
