@@ -239,8 +239,9 @@ class _Builder:
                 refs: list[str] = []
                 for name in ("task", "product", "lead", "coop", "deadline"):
                     if name in ("lead", "coop"):
-                        names = [_cap(self.tr.ag(role)) for role in getattr(row, name)]
-                        cells[name] = [Run(text="; ".join(names))] if names else []
+                        # merged roles can resolve to one agency (KH&ĐT and Tài chính from 2025): name it once
+                        names = "; ".join(dict.fromkeys(self.tr.ag(role) for role in getattr(row, name)))
+                        cells[name] = [Run(text=_cap(names))] if names else []
                         continue
                     r, _ = self.text(getattr(row, name), "row", row.id)
                     cells[name] = _runs(r)
