@@ -53,7 +53,6 @@ def run(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir: Pat
     global _DATA
     _DATA = data
     pipeline.template_bytes(data)  # read once before forking
-    out_dir.mkdir(parents=True, exist_ok=True)
     if jobs <= 1 or len(provinces) <= 1:
         for name, stem in provinces:
             yield _one(name, year, out_dir, as_of, force, stem)

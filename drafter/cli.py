@@ -235,6 +235,16 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
         click.echo(f"to check: {u}")
 
 
+
+def _batch_item(data, name: str, year: int, as_of: dt.date | None) -> tuple[str, str]:
+    """(name, file stem): the stem from the province's own name, whatever the spelling given; a name
+    that does not resolve is kept, and its draft fails in the summary with the reason."""
+    try:
+        p = selection.find_province(data, name, as_of or selection.default_as_of(year), year)
+    except DrafterError:
+        return name, slug(name)
+    return p.name, slug(p.name)
+
 @main.command()
 @click.option("--year", "-y", required=True, type=int, help="Plan year, 2021–2030.")
 @click.option("--all", "all_", is_flag=True, help="Every province that exists for that year.")
@@ -263,10 +273,14 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
                              "e.g. drafter batch --year 2026 --all --output-dir drafts/")
         data = pipeline.load(data_dir)
         if all_:
-            profiles = selection.provinces_for(data, year, as_of)
-            todo = [(p.name, slug(p.name)) for p in profiles]
+            todo = [(p.name, slug(p.name)) for p in selection.provinces_for(data, year, as_of)]
         else:
-            todo = [(n, slug(n)) for n in names]
+            todo = [_batch_item(data, n, year, as_of) for n in names]
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create the folder {output_dir}: {exc.strerror}", "--output-dir",
+                             "choose a folder you can write to") from None
     except DrafterError as exc:
         _fail(exc, debug)
         return

@@ -42,7 +42,8 @@ class Report:
 
 
 def _key(p: Para) -> str:
-    return f"{p.source.kind}:{p.source.id}"
+    # A target gives two paragraphs (its text, then the agencies' note) with one source id.
+    return f"{p.source.kind}:{p.source.id}:{p.kind}"
 
 
 def compare(old: PlanContext, new: PlanContext, instruments: dict) -> Report:
@@ -303,12 +304,30 @@ def redline(old_docx: bytes, new_docx: bytes, when: dt.date) -> bytes:
             if anchor is not None:
                 anchor.addnext(gone)
                 anchor = gone
+    _drop_comments(new_doc)
     settings = new_doc.settings.element
     if settings.find(qn("w:trackRevisions")) is None:
         settings.append(OxmlElement("w:trackRevisions"))
     buf = io.BytesIO()
     new_doc.save(buf)
     return normalise_zip(buf.getvalue())
+
+
+def _drop_comments(doc) -> None:
+    """Rewritten and copied paragraphs would leave the drafts' comment anchors broken or doubled; the
+    redline is for reading changes, so it keeps the yellow marks but not the comments."""
+    body = doc.element.body
+    for tag in ("w:commentRangeStart", "w:commentRangeEnd"):
+        for el in list(body.iter(qn(tag))):
+            el.getparent().remove(el)
+    for ref in list(body.iter(qn("w:commentReference"))):
+        run = ref.getparent()
+        run.getparent().remove(run)
+    for rel in list(doc.part.rels.values()):
+        if rel.reltype.endswith("/comments"):
+            root = rel.target_part.element
+            for c in list(root):
+                root.remove(c)
 
 
 def _pair(a: list[str], b: list[str]) -> dict[int, int | None]:

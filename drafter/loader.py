@@ -189,6 +189,13 @@ def _load_compiled(root: Path) -> tuple[DataSet, bytes]:
     from . import texts
 
     data = load(root)
+    # What `drafter check` calls errors stops a draft too (once per edit: the result is cached):
+    # a bad text, an unknown area or role, dates out of order.
+    from .checks import check_dates, check_references, check_texts
+
+    bad = [f for f in (*check_texts(data), *check_references(data), *check_dates(data)) if f.severity == "error"]
+    if bad:
+        raise Problems([DataError(f.message, f.where) for f in bad])
     return data, marshal.dumps(texts.compile_texts(_strings(data)))
 
 

@@ -86,7 +86,15 @@ def _compiled(source: str) -> Any:
 def compile_texts(sources: Iterable[str]) -> dict[str, CodeType]:
     """Compile data texts ahead of time; the data cache stores the result so that a cold run
     renders without compiling (Jinja compiles ~100 texts in ~70 ms)."""
-    return {s: _ENV.compile(s) for s in dict.fromkeys(sources) if not _is_plain(s)}
+    out: dict[str, CodeType] = {}
+    for s in dict.fromkeys(sources):
+        if _is_plain(s):
+            continue
+        try:
+            out[s] = _ENV.compile(s)
+        except TemplateError:
+            continue  # reported with its file and line when the text is rendered, and by `drafter check`
+    return out
 
 
 def preload(code: dict[str, CodeType]) -> None:

@@ -42,7 +42,7 @@ def test_output_option_creates_folder(run, tmp_path):
     assert (tmp_path / "drafts/2024/kt.docx").is_file()
 
 
-@pytest.mark.parametrize("name", ["kon tum", "KON TUM", "Kontum", "Kon  Tum", "Kon Tum".encode().decode(),
+@pytest.mark.parametrize("name", ["kon tum", "KON TUM", "Kontum", "Kon  Tum", "kon-tum",
                                   "Kon Tum"])
 def test_province_names_match_loosely(run, tmp_path, name):
     import unicodedata
