@@ -14,7 +14,7 @@ from .errors import DataError
 from .loader import DataSet
 from .texts import Rendered, TextRenderer, nd30_date
 
-ParaKind = Literal["muc", "khoan", "diem", "para", "bullet", "note", "preamble"]
+ParaKind = Literal["muc", "khoan", "diem", "para", "bullet", "note", "preamble", "heading", "signature"]
 VN_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
 #: labels rendered per use with their own arguments, not once for the template
 CALL_LABELS = frozenset({"can_cu", "date_line", "ban_hanh", "check_instrument", "check_value", "check_signer",
@@ -100,6 +100,9 @@ class PlanContext:
     luu: str
     signature: Signature
     appendix: list[Row]
+    #: Traced pieces the template lays out from labels and the profile (trích yếu, signer), so that
+    #: provenance and `explain` cover them too; they are not body paragraphs.
+    extras: list[Para] = field(default_factory=list)
 
     @property
     def checks(self) -> list[Check]:
@@ -278,7 +281,7 @@ def build(data: DataSet, province: m.Province, year: int, as_of: dt.date, date: 
             continue  # two replaced instruments with one successor: cite it once
         cited.add(current)
         preamble.append(_preamble(b, item))
-    ban_hanh = b.para("para", data.document.labels["ban_hanh"], "label", "ban_hanh")
+    ban_hanh = b.para("para", data.document.labels["ban_hanh"], "label", "labels.ban_hanh")
 
     signer = sel.signer_for(province, year, as_of)
     if signer is None:
@@ -290,9 +293,12 @@ def build(data: DataSet, province: m.Province, year: int, as_of: dt.date, date: 
                               title=signer.title, name=Run(text=signer.name, bold=True, check=check))
     recipients = province.noi_nhan if province.noi_nhan is not None else data.document.noi_nhan
     noi_nhan = [b.tr.render(r.text, data.origins.get("noi_nhan")).text for r in recipients if b.applies(r.when)]
+    extras = [b.para("heading", data.document.labels["trich_yeu"], "label", "labels.trich_yeu"),
+              Para(kind="signature", runs=[signature.name],
+                   source=b.source("profile", f"{province.id}.signers" if province.signers else province.id))]
     return PlanContext(province_id=province.id, year=year, as_of=as_of, date=date, labels=labels,
                        date_line=date_line, preamble=preamble, ban_hanh=ban_hanh, body=b.body(), noi_nhan=noi_nhan,
-                       luu=labels["luu"], signature=signature, appendix=b.appendix())
+                       luu=labels["luu"], signature=signature, appendix=b.appendix(), extras=extras)
 
 
 def _preamble(b: _Builder, item: m.PreambleItem) -> Para:

@@ -120,6 +120,8 @@ def load(root: Path) -> DataSet:
     if document is not None and doc_pos is not None:
         for i, item in enumerate(document.preamble):
             c._remember(item, doc_pos, ("preamble", i))
+        for key in document.labels:  # each label's own line, for provenance ("labels.trich_yeu")
+            c.origins.setdefault(f"labels.{key}", doc_pos.at(("labels", key)))
         for name in ("labels", "noi_nhan", "systems"):
             c.origins.setdefault(name, doc_pos.at((name,)))
     instruments: dict[str, m.Instrument] = {}
@@ -152,6 +154,8 @@ def load(root: Path) -> DataSet:
             for j, prog in enumerate(p.programmes):
                 c._remember(prog, pos, ("province", "programmes", j))
             c.origins.setdefault(p.id, pos.at(("province", "id")))
+            if p.signers:
+                c.origins.setdefault(f"{p.id}.signers", pos.at(("province", "signers")))
     template = root / "templates" / TEMPLATE_NAME
     if not template.is_file():
         c.problems.append(DataError(f"template {TEMPLATE_NAME} not found", root / "templates"))

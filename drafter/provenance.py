@@ -46,7 +46,7 @@ def _row(row: Row) -> dict[str, Any]:
 
 
 def record(ctx: PlanContext, data_root: str | None = None) -> dict[str, Any]:
-    paras = [*ctx.preamble, ctx.ban_hanh, *ctx.body]
+    paras = [*ctx.preamble, ctx.ban_hanh, *ctx.body, *ctx.extras]
     return {
         "drafter_provenance": VERSION,
         "plan": {"province": ctx.province_id, "year": ctx.year, "as_of": ctx.as_of.isoformat(),

@@ -25,11 +25,18 @@ def test_provenance_written_and_resolves(mini, tmp_path):
     assert _run("new", "-p", "Kon Tum", "-y", "2024", "--data-dir", str(mini), "-o", str(out)).exit_code == 0
     rec = json.loads((tmp_path / "kh.provenance.json").read_text(encoding="utf-8"))
     data = load(mini)
-    texts = [p.text for p in open_docx(out.read_bytes()).paragraphs if p.text.strip()]
+    doc = open_docx(out.read_bytes())
+    body = [p.text for p in doc.paragraphs if p.text.strip()]
+    cells = [p.text for t in doc.tables for r in t.rows for c in r.cells for p in c.paragraphs if p.text.strip()]
+    recorded = {e["text"] for e in rec["paragraphs"]}
+    # every paragraph of the document body is traced, except the fixed labels of the form
+    fixed = {data.document.labels[k] for k in ("ten_loai", "phu_luc")} | {"NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH NĂM 2024"}
+    untraced = [t for t in body if t not in recorded and t not in fixed and not t.startswith("(Kèm theo")]
+    assert not untraced
     for entry in rec["paragraphs"]:
-        assert entry["text"] in texts
+        assert entry["text"] in body + cells
         src = entry["source"]
-        assert src["id"] in data.origins or src["kind"] == "label"
+        assert src["id"] in data.origins
         if src.get("file"):
             assert (mini / src["file"]).is_file() and src["line"] >= 1
         for ref in entry["refs"]:
@@ -91,3 +98,22 @@ def test_byte_identical_regeneration(mini):
     assert one == two
     names = [i.date_time for i in zipfile.ZipFile(io.BytesIO(one)).infolist()]
     assert set(names) == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_provenance_covers_the_shipped_kon_tum_2024_draft(data, kontum_2024):
+    from drafter import provenance
+
+    rec = provenance.record(kontum_2024.context)
+    doc = open_docx(kontum_2024.docx)
+    recorded = {e["text"] for e in rec["paragraphs"]}
+    body = [p.text for p in doc.paragraphs if p.text.strip()]
+    fixed = {"KẾ HOẠCH", "Phụ lục", "NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH NĂM 2024"}
+    assert [t for t in body if t not in recorded and t not in fixed and not t.startswith("(Kèm theo")] == []
+    # every appendix task row is traced to its rule, and every source resolves to a data file line
+    table = doc.tables[-1]
+    tasks = [r for r in rec["rows"] if r["kind"] == "task"]
+    assert len(tasks) == sum(1 for r in table.rows[1:] if r.cells[0].text.strip().isdigit())
+    for entry in [*rec["paragraphs"], *rec["rows"]]:
+        assert entry["source"]["id"] in data.origins, entry["source"]
+        assert (data.root / entry["source"]["file"]).is_file()
+    assert any(e["source"]["id"] == "kon-tum.signers" and e["text"] == "Lê Ngọc Tuấn" for e in rec["paragraphs"])
