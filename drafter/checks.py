@@ -259,6 +259,15 @@ def check_template(data: DataSet) -> Iterator[Finding]:
                            f"available: {', '.join(TEMPLATE_NAMES)}")
     for name in sorted(set(TEMPLATE_NAMES) - set(used)):
         yield Finding(rel, f"template never shows '{name}' (the plan would lose that part)", "warning")
+    # Fields of the context: `labels.x` must be a label of document.yaml (the edit staff most often
+    # make), and the other records' fields must exist on their types.
+    xml = "".join(t.text or "" for t in doc.element.body.iter(qn("w:t")))
+    for part in (doc.sections[0].header, doc.sections[0].footer):
+        xml += "".join(t.text or "" for t in part._element.iter(qn("w:t")))
+    known = set(data.document.labels)
+    for key in sorted(set(re.findall(r"\blabels\.(\w+)", xml)) - known):
+        yield Finding(rel, f"template uses 'labels.{key}', which is not a label of rulepacks/national/document.yaml",
+                      "error")
     style_ids = {s.style_id for s in doc.styles}
     if CHECK_STYLE not in style_ids:
         yield Finding(rel, f"character style '{CHECK_STYLE}' (highlight for unverified facts) is missing")

@@ -329,7 +329,11 @@ def diff(files: tuple[Path, ...], province: str | None, from_year: int | None, t
 
     try:
         if redline is not None:
-            ensure_writable(redline, force)
+            try:
+                ensure_writable(redline, force)
+            except UsageError as exc:
+                raise UsageError(exc.message, "--redline",
+                                 "choose another --redline file, or add --force to overwrite it") from None
         if files:
             if len(files) != 2 or province:
                 raise UsageError("give two .docx files, or --province with --from and --to", "FILES")

@@ -109,6 +109,9 @@ def load(root: Path) -> DataSet:
     """Load the data directory `root`; raise Problems listing every error found."""
     root = Path(root)
     c = _Collector(root)
+    if not root.is_dir():
+        raise Problems([DataError(f"data folder {root} not found", "--data-dir",
+                                  "point --data-dir at a folder holding rulepacks/, legal_refs/ and templates/")])
     for d in ("rulepacks/national", "rulepacks/provinces", "legal_refs/national", "templates"):
         if not (root / d).is_dir():
             c.problems.append(DataError(f"missing folder {d}/", root, "point --data-dir at a copy of drafter's data"))

@@ -208,3 +208,20 @@ def test_effective_before_signed_stops_the_draft(mini, out):
     res = _new(mini, out)
     assert res.exit_code == 1 and "is before signed" in res.output, res.output
     _nothing_written(out)
+
+
+def test_template_label_that_does_not_exist_is_caught_by_check(mini):
+    _patch_template(mini, "{{ labels.so }}", "{{ labels.so_hieu }}")
+    from drafter.checks import check, errors
+
+    found = errors(check(mini))
+    assert [f.message for f in found] == [
+        "template uses 'labels.so_hieu', which is not a label of rulepacks/national/document.yaml"]
+
+
+def test_missing_data_dir_is_one_message(tmp_path, out):
+    res = CliRunner().invoke(main, ["new", "-p", "Kon Tum", "-y", "2024", "--data-dir", str(tmp_path / "nope"),
+                                    "-o", str(out)])
+    assert res.exit_code == 1
+    assert res.output.count("error") == 1 and "--data-dir: data folder" in res.output
+    _nothing_written(out)
