@@ -177,8 +177,10 @@ class TextRenderer:
                             "add it under `labels:` in rulepacks/national/document.yaml")
         try:
             out = _compiled(labels[key]).render(**self.base, **extra)
-        except TemplateError as exc:
-            raise DataError(f"label '{key}': {exc}", self.data.origins.get("labels"),
+        except DataError:
+            raise
+        except Exception as exc:  # TemplateError, or an expression that fails while rendering
+            raise DataError(f"label '{key}': {exc}", self.data.origins.get(f"labels.{key}") or self.data.origins.get("labels"),
                             "fix the {{ … }} expression of this label") from None
         return plain(out)
 
@@ -194,6 +196,9 @@ class TextRenderer:
             raise DataError(exc.message, exc.where or where, exc.hint) from None
         except TemplateError as exc:
             raise DataError(f"text template error: {exc}", where, "fix the {{ … }} expression in this text") from None
+        except Exception as exc:  # e.g. {{ 1/0 }}: an expression that fails while rendering
+            raise DataError(f"text cannot be rendered: {type(exc).__name__}: {exc}", where,
+                            "fix the {{ … }} expression in this text") from None
         return Rendered(_segments(out), list(dict.fromkeys(self._refs)), list(self._values))
 
     def value(self, target: m.Target) -> tuple[str | None, Segment | None]:

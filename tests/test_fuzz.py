@@ -1,4 +1,6 @@
-"""Property-based: malformed and random YAML gives only clean DataErrors, never a crash."""
+"""Property-based: malformed and random YAML, or broken Jinja in a text, gives only clean DataErrors,
+never a crash, along the whole path `drafter new` takes (load, checks, compiling the texts, building
+the plan's context)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from drafter import pipeline
 from drafter.errors import DrafterError
-from drafter.loader import load
+from drafter.loader import _load_compiled
 
 from conftest import MINI
 
@@ -30,7 +33,8 @@ def _try(rel: str, text: str) -> None:
         shutil.copytree(MINI, root)
         (root / rel).write_text(text, encoding="utf-8")
         try:
-            load(root)
+            data, _ = _load_compiled(root)
+            pipeline.plan_context(data, "Kon Tum", 2024)
         except DrafterError as exc:
             assert str(exc)
 
@@ -55,3 +59,16 @@ def test_random_structures_never_crash(rel, data):
 def test_truncated_and_corrupted_files(rel, cut, junk):
     original = (MINI / rel).read_text(encoding="utf-8")
     _try(rel, original[:cut] + junk + original[cut:cut + 40])
+
+
+JINJA = st.sampled_from(["{{", "}}", "{%", "%}", "{#", "{{ year }}", "{{ ag('x') }}", "{{ cite('nope') }}",
+                         "{{ value }}", "{% if %}", "{{ 1/0 }}", "{{ year.__class__ }}", "|", "'", '"'])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pos=st.integers(min_value=0, max_value=60), token=JINJA)
+def test_broken_jinja_in_a_text_never_crashes(pos, token):
+    rel = "rulepacks/national/targets.yaml"
+    original = (MINI / rel).read_text(encoding="utf-8")
+    start = original.index("text: ") + len('text: "')
+    _try(rel, original[:start + pos] + token.replace('"', "'") + original[start + pos:])
