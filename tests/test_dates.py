@@ -227,16 +227,30 @@ def _after(data):
     return [p.name for p in sel.provinces_for(data, 2026)]
 
 
+def _assert_law_as_of_drafting(data, draft) -> None:
+    as_of = draft.context.as_of
+    for ident in _cited(draft):
+        ins = data.instruments[ident]
+        assert ins.signed is None or ins.signed <= as_of, (draft.context.province_id, ins.number)
+        assert sel.in_force(ins, as_of), (draft.context.province_id, ins.number)
+
+
 def test_every_unit_after_the_merger_renders_2026(data):
     for p in sel.provinces_for(data, 2026):
         draft = pipeline.draft(data, p.name, 2026)
         assert_structure(draft, p)
-        assert "cấp huyện" not in all_text(draft)
+        _assert_law_as_of_drafting(data, draft)
+        text = all_text(draft)
+        for gone in ("cấp huyện", "Sở Kế hoạch và Đầu tư", "Sở Thông tin và Truyền thông", "61/2018/NĐ-CP"):
+            assert gone not in text, (p.id, gone)
 
 
 def test_every_unit_before_the_merger_renders_2024(data):
     for p in sel.provinces_for(data, 2024):
-        assert_structure(pipeline.draft(data, p.name, 2024), p)
+        draft = pipeline.draft(data, p.name, 2024)
+        assert_structure(draft, p)
+        _assert_law_as_of_drafting(data, draft)
+        assert "Ủy ban nhân dân cấp huyện" in all_text(draft), p.id
 
 
 @pytest.mark.parametrize("name,year", [("Kon Tum", 2022), ("Tuyên Quang", 2022), ("Nam Định", 2021),
