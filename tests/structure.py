@@ -12,6 +12,17 @@ from drafter.docx_text import blocks, cell_text, open_docx
 MUC = ["I. MỤC TIÊU, YÊU CẦU", "II. NHIỆM VỤ, GIẢI PHÁP", "III. TỔ CHỨC THỰC HIỆN", "IV. KINH PHÍ"]
 
 
+def body_paragraphs(doc) -> list[Paragraph]:
+    """Non-empty paragraphs outside tables, before the appendix: the plan's body as a reader sees it."""
+    out = []
+    for b in blocks(doc):
+        if isinstance(b, Paragraph) and b.text.strip():
+            if b.text == "Phụ lục":
+                break
+            out.append(b)
+    return out
+
+
 def assert_structure(draft, profile) -> None:
     doc = open_docx(draft.docx)
     ctx = draft.context
@@ -19,12 +30,7 @@ def assert_structure(draft, profile) -> None:
     assert cell_text(header.cell(0, 0)) == f"ỦY BAN NHÂN DÂN / {profile.official_name.upper()}"
     assert cell_text(header.cell(1, 1)).startswith(f"{profile.place}, ngày")
     assert cell_text(header.cell(1, 1)).endswith(f"năm {ctx.as_of.year}")
-    paras = []
-    for b in blocks(doc):
-        if isinstance(b, Paragraph) and b.text.strip():
-            if b.text == "Phụ lục":
-                break
-            paras.append(b)
+    paras = body_paragraphs(doc)
     texts = [p.text for p in paras]
     assert texts[0] == "KẾ HOẠCH"
     assert texts[1].endswith(f"{profile.official_name} năm {ctx.year}")

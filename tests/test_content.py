@@ -10,6 +10,7 @@ from docx.text.paragraph import Paragraph
 
 from drafter import pipeline
 from drafter.docx_text import blocks, cell_text, open_docx
+from structure import body_paragraphs
 
 AREAS = [
     "Cải cách thể chế",
@@ -25,13 +26,7 @@ AREAS = [
 @pytest.fixture(scope="module")
 def paras(doc) -> list[Paragraph]:
     """Non-empty body paragraphs before the appendix (outside tables)."""
-    out = []
-    for b in blocks(doc):
-        if isinstance(b, Paragraph) and b.text.strip():
-            if b.text == "Phụ lục":
-                break
-            out.append(b)
-    return out
+    return body_paragraphs(doc)
 
 
 @pytest.fixture(scope="module")
