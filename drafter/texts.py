@@ -116,15 +116,16 @@ class TextRenderer:
             "province": {"name": province.name, "official_name": province.official_name,
                          "place": province.place, "kind": province.kind},
             "drafting_unit": province.drafting_unit,
-            # How texts name the unit: "tỉnh" or "thành phố" (the six centrally-run cities), and its
-            # party committee, "Tỉnh ủy" or "Thành ủy".
+            # How texts name the unit: "tỉnh" or "thành phố" (the six centrally-run cities).
             "tinh": province.kind,
-            "tinh_uy": "Tỉnh ủy" if province.kind == "tỉnh" else "Thành ủy",
             "ag": self.ag,
             "cite": self.cite,
             "ref": self.ref,
             "sys": self.sys,
         }
+        # The unit's party committee ("Tỉnh ủy" / "Thành ủy"), worded by the label of that name.
+        if "tinh_uy" in data.document.labels:
+            self.base["tinh_uy"] = self.label("tinh_uy")
 
     # -- functions available to texts
     def ag(self, role: str) -> str:
