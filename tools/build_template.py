@@ -314,10 +314,20 @@ def build(out: Path) -> None:
     for r_id in [k for k, rel in doc_rels.items()
                  if rel.reltype.endswith("/stylesWithEffects") or rel.reltype.endswith("/customXml")]:
         doc_rels.pop(r_id)
+    # Extended properties: python-docx's default names "Microsoft Macintosh Word" and stale counts;
+    # state only the producing application (Word recomputes pages and words on opening).
+    for rel in pkg_rels.values():
+        if rel.reltype.endswith("/extended-properties"):
+            rel.target_part._blob = APP_XML
     doc.core_properties.author = "drafter"
     doc.core_properties.title = "{{ labels.trich_yeu }}"
     out.parent.mkdir(parents=True, exist_ok=True)
     doc.save(out)
+
+
+APP_XML = (b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+           b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+           b"<Application>drafter</Application><DocSecurity>0</DocSecurity></Properties>")
 
 
 if __name__ == "__main__":
