@@ -299,3 +299,9 @@ def test_law_on_legal_documents_follows_its_replacement(drafts):
     assert "Luật Ban hành văn bản quy phạm pháp luật số 80/2015/QH13" in all_text(drafts[2025])
     text_2026 = all_text(drafts[2026])
     assert "Luật Ban hành văn bản quy phạm pháp luật số 64/2025/QH15" in text_2026 and "80/2015/QH13" not in text_2026
+
+
+def test_new_national_programmes_appear_once_signed(drafts):
+    # NQ 57-NQ/TW (22/12/2024) is signed after the 2025 plan was drafted (15/12/2024); QĐ 282 on 12/02/2026
+    assert "57-NQ/TW" not in all_text(drafts[2025]) and "57-NQ/TW" in all_text(drafts[2026])
+    assert "282/QĐ-TTg" not in all_text(drafts[2026]) and "282/QĐ-TTg" in all_text(drafts[2027])
