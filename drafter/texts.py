@@ -108,7 +108,6 @@ class TextRenderer:
         self.data, self.province, self.year, self.as_of = data, province, year, as_of
         self._refs: list[str] = []
         self._values: list[dict[str, Any]] = []
-        self._cache: dict[str, Any] = {}
         self.base = {
             "year": year,
             "prev_year": year - 1,
