@@ -12,7 +12,7 @@ from . import models as m
 from . import selection as sel
 from .errors import DataError
 from .loader import DataSet
-from .texts import Rendered, TextRenderer, nd30_date
+from .texts import Rendered, TextRenderer
 
 ParaKind = Literal["muc", "khoan", "diem", "para", "bullet", "note", "preamble", "heading", "signature"]
 VN_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
@@ -268,7 +268,7 @@ def build(data: DataSet, province: m.Province, year: int, as_of: dt.date, date: 
     # appendix's "Kèm theo Kế hoạch … ngày …" repeats it.
     signed = {"place": province.place, "d": day, "m": month, "y": when.year}
     labels = {k: b.tr.label(k, **signed) for k in data.document.labels if k not in CALL_LABELS}
-    date_line = labels.get("date_line") or b.tr.label("date_line", **signed)
+    date_line = b.tr.label("date_line", **signed)  # a call label: not in `labels`
 
     preamble: list[Para] = []
     cited: set[str] = set()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -21,7 +20,7 @@ from .context import Para, PlanContext
 from docx.text.paragraph import Paragraph
 
 from .docx_text import blocks, open_docx
-from .render import normalise_zip
+from .render import save_deterministic
 
 AUTHOR = "drafter"
 
@@ -308,9 +307,7 @@ def redline(old_docx: bytes, new_docx: bytes, when: dt.date) -> bytes:
     settings = new_doc.settings.element
     if settings.find(qn("w:trackRevisions")) is None:
         settings.append(OxmlElement("w:trackRevisions"))
-    buf = io.BytesIO()
-    new_doc.save(buf)
-    return normalise_zip(buf.getvalue())
+    return save_deterministic(new_doc.part.package)
 
 
 def _drop_comments(doc) -> None:

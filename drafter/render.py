@@ -180,16 +180,3 @@ def _properties(tpl: DocxTemplate, ctx: PlanContext) -> None:
     props.created = props.modified = when
     props.revision = 1
     props.keywords = f"{ctx.province_id} {ctx.year}"
-
-
-def normalise_zip(data: bytes) -> bytes:
-    """Same entries, same order, fixed timestamps: the bytes depend only on the content."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()

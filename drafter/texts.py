@@ -129,7 +129,7 @@ class TextRenderer:
     # -- functions available to texts
     def ag(self, role: str) -> str:
         name = sel.agency_name(self.data, self.province, role, self.as_of, self.year)
-        return name if _is_plain(name) else _compiled(name).render(**self.base)
+        return self._expand(name)
 
     def cite(self, ident: str) -> str:
         chain = sel.replacements(self.data, ident, self.as_of)
@@ -151,8 +151,12 @@ class TextRenderer:
     def sys(self, key: str) -> str:
         name = self.province.systems.get(key) or self.data.document.systems.get(key)
         if name is not None:
-            return name if _is_plain(name) else _compiled(name).render(**self.base)
+            return self._expand(name)
         raise DataError(f"unknown system '{key}'", None, "add it to `systems:` in rulepacks/national/document.yaml")
+
+    def _expand(self, name: str) -> str:
+        """An agency or system name may hold {{ tinh }}; most are plain and render as themselves."""
+        return name if _is_plain(name) else _compiled(name).render(**self.base)
 
     def _mark(self, text: str, chain: list[m.Instrument]) -> str:
         """Mark a citation whose printed parts, or the replacement that led to it, are unverified."""
