@@ -34,9 +34,10 @@ def _one(province: str, year: int, out_dir: Path, as_of: dt.date | None, force: 
     assert _DATA is not None
     started = time.perf_counter()
     try:
-        target = out_dir / f"KH-CCHC-{year}-{stem}.docx"
+        ctx = pipeline.plan_context(_DATA, province, year, as_of)
+        target = out_dir / pipeline.default_output(_DATA, ctx, stem)
         ensure_writable(target, force)
-        result = pipeline.draft(_DATA, province, year, as_of)
+        result = pipeline.render(_DATA, ctx)
         write_atomic(target, result.docx)
         write_atomic(provenance.sidecar(target), provenance.to_json(provenance.record(result.context)))
         n_paras = len(result.context.body) + len(result.context.preamble) + 1
@@ -52,7 +53,7 @@ def run(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir: Pat
     """Yield one Outcome per (province name, file stem) as each finishes."""
     global _DATA
     _DATA = data
-    pipeline.template_bytes(data)  # read once before forking
+    pipeline.template_bytes(data, pipeline.kind_of(data))  # read once before forking
     if jobs <= 1 or len(provinces) <= 1:
         for name, stem in provinces:
             yield _one(name, year, out_dir, as_of, force, stem)

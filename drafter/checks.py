@@ -18,13 +18,11 @@ from jinja2 import TemplateSyntaxError, meta
 from . import models as m
 from .errors import DataError, Location, Problems
 from .loader import DataSet, load
-from .render import CHECK_STYLE, TEMPLATE_NAMES, jinja_env
-from .selection import YEARS
-from .texts import _ENV
+from .render import CHECK_STYLE, jinja_env
+from .textenv import ENV as _ENV
+from .texts import TEXT_NAMES
 
 CALL_RE = re.compile(r"\b(cite|ref|ag|sys)\(\s*['\"]([^'\"]+)['\"]\s*\)")
-TEXT_NAMES = {"year", "prev_year", "next_year", "province", "drafting_unit", "tinh", "tinh_uy", "ag", "cite", "ref", "sys", "value",
-              "id", "place", "d", "m", "y", "fields", "kind", "number", "old", "new"}
 
 
 @dataclass(frozen=True)
@@ -44,8 +42,13 @@ def check(root: Path) -> list[Finding]:
         return [Finding(p.where or root, p.message) for p in exc.problems]
     except DataError as exc:
         return [Finding(exc.where or root, exc.message)]
-    return [*check_texts(data), *check_references(data), *check_dates(data), *check_targets(data),
-            *check_template(data), *warn_unverified(data)]
+    return [*blocking(data, errors_only=False), *check_template(data), *warn_unverified(data)]
+
+
+def blocking(data: DataSet, errors_only: bool = True) -> list[Finding]:
+    """The checks a draft must pass too (`drafter new` refuses data with any of these errors)."""
+    found = [*check_texts(data), *check_references(data), *check_dates(data), *check_layers(data)]
+    return [f for f in found if f.severity == "error"] if errors_only else found
 
 
 # --------------------------------------------------------------------------- texts
@@ -81,15 +84,41 @@ def _texts(data: DataSet) -> Iterator[tuple[str, str, m.When | None]]:
         for text in (row.task, row.product, row.deadline):
             yield row.id, text, row.when
     for p in data.provinces.values():
-        for t in p.tasks:
+        lay = p.layer
+        yield from nodes(lay.body)
+        for t in lay.tasks:
             yield t.id, t.text, t.when
+        for t in lay.targets:
+            yield t.id, t.text, t.when
+            yield t.id, t.responsibility, t.when
+        for r in lay.responsibilities:
+            yield r.id, r.heading, r.when
+            for i in r.items:
+                yield i.id, i.text, i.when
+        for row in lay.rows:
+            for text in (row.task, row.product, row.deadline, row.target, row.detail, row.start, row.funding, row.note):
+                yield row.id, text, row.when
+        for key, text in lay.labels.items():
+            yield p.id, text, None
+        for key, text in lay.shape.headings.items():
+            yield p.id, text, None
         for r in p.noi_nhan or []:
             yield p.id, r.text, r.when
+    for col in data.document.shape.appendix_columns or []:
+        yield "shape", col.label, None
+        yield "shape", col.default, None
+
+
+def _origin(data: DataSet, ident: str) -> Location | Path:
+    loc = data.origins.get(ident)
+    if loc is None:
+        loc = next((o[ident] for o in data.layer_origins.values() if ident in o), None)
+    return loc or data.root
 
 
 def check_texts(data: DataSet) -> Iterator[Finding]:
     for ident, text, when in _texts(data):
-        where = data.origins.get(ident, data.root)
+        where = _origin(data, ident)
         try:
             names = meta.find_undeclared_variables(_ENV.parse(text))
         except TemplateSyntaxError as exc:
@@ -165,9 +194,18 @@ def check_references(data: DataSet) -> Iterator[Finding]:
         for prog in p.programmes:
             if prog.cite not in data.instruments:
                 yield Finding(where, f"programme cites unknown instrument '{prog.cite}'")
-        for t in p.tasks:
+        own = data.layer_origins.get(p.id, {})
+        for t in [*p.layer.tasks, *p.layer.targets, *p.layer.rows]:
             if t.area not in areas:
-                yield Finding(o.get(t.id, where), f"task area '{t.area}' is not one of {sorted(areas)}")
+                yield Finding(own.get(t.id, where), f"area '{t.area}' is not one of {sorted(areas)}")
+        for row in p.layer.rows:
+            for role in (*row.lead, *row.coop):
+                if role not in data.agencies:
+                    yield Finding(own.get(row.id, where), f"appendix row names unknown role '{role}'")
+        for t in p.layer.targets:
+            for v in t.values:
+                if v.basis and v.basis not in data.instruments:
+                    yield Finding(own.get(t.id, where), f"value basis '{v.basis}' is not in legal_refs/")
         for role in p.agencies:
             if role not in data.agencies:
                 yield Finding(where, f"agencies overrides unknown role '{role}'", "warning")
@@ -185,23 +223,52 @@ def check_dates(data: DataSet) -> Iterator[Finding]:
             if s and s.signed and ins.replaced_on and s.signed > ins.replaced_on:
                 yield Finding(where, f"{ins.number} is replaced on {ins.replaced_on} by {s.number}, signed later "
                                      f"({s.signed})")
-    for t in data.targets:
+    layered = [(t, _origin(data, t.id)) for p in data.provinces.values() for t in p.layer.targets]
+    for t, where in [*((t, _origin(data, t.id)) for t in data.targets), *layered]:
         for a, b in zip(t.values, t.values[1:]):
             if b.from_ <= a.from_:
-                yield Finding(data.origins.get(t.id, data.root), f"target values are not in date order ({a.from_}, {b.from_})")
+                yield Finding(where, f"target values are not in date order ({a.from_}, {b.from_})")
+        for v in t.values:
+            if v.for_year < v.from_.year:
+                yield Finding(where, f"value {v.value} is set for {v.for_year} but applies from {v.from_}")
 
 
-def check_targets(data: DataSet) -> Iterator[Finding]:
-    from .selection import value_for
+def check_layers(data: DataSet) -> Iterator[Finding]:
+    """A province's layer must merge: what it drops, replaces or places relative to must exist, and its
+    shape must name the body's sections. Merged as the resolver merges, for the unit's first plan year."""
+    import datetime as dt
 
-    for t in data.targets:
-        if not t.values or "value" not in t.text:
+    from .resolve import resolve
+    from .selection import YEARS
+
+    national = _national_ids(data)
+    kinds = list(data.kinds.values())
+    for p in data.provinces.values():
+        lay = p.layer
+        own = data.layer_origins.get(p.id, {})
+        where = data.origins.get(p.id, data.root)
+        for d in lay.drop:
+            if d.id not in national:
+                yield Finding(own.get(d.id, where), f"drop names '{d.id}', which is not a rule of the national pack")
+        if lay == m.Layer() or not kinds:
             continue
-        missing = [y for y in YEARS if t.when.applies(dt.date(y - 1, 12, 15), y)
-                   and value_for(data, t, y, dt.date(y - 1, 12, 15)) is None]
-        if missing and not t.no_value_reason:
-            yield Finding(data.origins.get(t.id, data.root),
-                          f"target has no value for plan year(s) {missing}; add a dated value or `no_value_reason`")
+        year = next((y for y in YEARS if p.exists.applies(dt.date(y - 1, 12, 15), y)), None)
+        if year is None:
+            continue
+        try:
+            resolve(data, kinds[0], p, year, dt.date(year - 1, 12, 15))
+        except DataError as exc:
+            yield Finding(exc.where or where, f"layer of {p.id}: {exc.message}")
+
+
+def _national_ids(data: DataSet) -> set[str]:
+    from .layers import walk_ids
+
+    ids = set(walk_ids(data.body))
+    ids |= {t.id for a in data.areas for t in a.tasks}
+    ids |= {x.id for x in (*data.targets, *data.responsibilities, *data.rows, *data.document.preamble)}
+    ids |= {i.id for r in data.responsibilities for i in r.items}
+    return ids
 
 
 def warn_unverified(data: DataSet) -> Iterator[Finding]:
@@ -218,7 +285,13 @@ TAG_RE = re.compile(r"\{[{%#].*?[}%#]\}")
 
 
 def check_template(data: DataSet) -> Iterator[Finding]:
-    path = data.template
+    for kind in data.kinds.values():
+        yield from _check_template(data, kind)
+
+
+def _check_template(data: DataSet, kind: m.Kind) -> Iterator[Finding]:
+    names = kind.template_names
+    path = data.template(kind)
     rel = path.relative_to(data.root) if path.is_relative_to(data.root) else path
     try:
         from docx import Document
@@ -254,17 +327,17 @@ def check_template(data: DataSet) -> Iterator[Finding]:
     except Exception as exc:
         yield Finding(rel, f"template cannot be parsed: {exc}")
         return
-    for name in sorted(set(used) - set(TEMPLATE_NAMES)):
+    for name in sorted(set(used) - set(names)):
         yield Finding(rel, f"template uses '{name}', which the plan context does not provide; "
-                           f"available: {', '.join(TEMPLATE_NAMES)}")
-    for name in sorted(set(TEMPLATE_NAMES) - set(used)):
+                           f"available: {', '.join(names)}")
+    for name in sorted(set(names) - set(used)):
         yield Finding(rel, f"template never shows '{name}' (the plan would lose that part)", "warning")
     # Fields of the context: `labels.x` must be a label of document.yaml (the edit staff most often
     # make), and the other records' fields must exist on their types.
     xml = "".join(t.text or "" for t in doc.element.body.iter(qn("w:t")))
     for part in (doc.sections[0].header, doc.sections[0].footer):
         xml += "".join(t.text or "" for t in part._element.iter(qn("w:t")))
-    known = set(data.document.labels)
+    known = set(data.document.labels) - set(kind.call_labels)
     for key in sorted(set(re.findall(r"\blabels\.(\w+)", xml)) - known):
         yield Finding(rel, f"template uses 'labels.{key}', which is not a label of rulepacks/national/document.yaml",
                       "error")

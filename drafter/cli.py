@@ -98,7 +98,7 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
         data = pipeline.load(data_dir)
         ctx = pipeline.plan_context(data, province, year, as_of, doc_date)
         profile = data.provinces[ctx.province_id]
-        target = output or pipeline.default_output(ctx, slug(profile.name))
+        target = output or pipeline.default_output(data, ctx, slug(profile.name))
         ensure_writable(target, force)
         result = pipeline.render(data, ctx)
         write_atomic(target, result.docx)
@@ -182,6 +182,7 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
     from docx.text.paragraph import Paragraph
 
     from .docx_text import blocks, open_docx
+    from .resolve import resolve
     from .texts import TextRenderer, plain
 
     try:
@@ -207,7 +208,11 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
         plan = rec["plan"]
         profile = data.provinces.get(plan["province"])
         as_of = dt.date.fromisoformat(plan["as_of"])
-        renderer = TextRenderer(data, profile, plan["year"], as_of) if profile else None
+        renderer = None
+        if profile:
+            snap = resolve(data, pipeline.kind_of(data, plan.get("kind", pipeline.DEFAULT_KIND)), profile,
+                           plan["year"], as_of)
+            renderer = TextRenderer(snap)
     except DrafterError as exc:
         _fail(exc, debug)
         return
@@ -215,7 +220,9 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
     where = f"{src.get('file')}:{src.get('line')}" if src.get("file") else "(generated)"
     label = f"paragraph {entry['index']}" if "index" in entry else f"appendix row {entry['tt']}"
     click.echo(f"{label} (match {score:.0%}): {entry['text']}")
-    click.echo(f"from: {src['kind']} '{src['id']}' at {where}")
+    layer = src.get("layer", "national")
+    layer_name = "national rule pack" if layer == "national" else f"layer of {layer}"
+    click.echo(f"from: {src['kind']} '{src['id']}' of the {layer_name}, at {where}")
     click.echo(f"plan: {plan['province']} {plan['year']}, drafted as of {as_of:%d/%m/%Y}")
     if entry.get("refs"):
         click.echo("cites:")
@@ -227,10 +234,10 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
             full = plain(renderer.cite(ref)) if renderer else ins.number
             click.echo(f"  - {full} [{ins.status}; sources: {', '.join(ins.sources)}]")
     for v in entry.get("values", []):
-        basis = data.instruments.get(v["basis"])
-        click.echo(f"value: {v['value']} for target '{v['target']}', applying from {v['from']}, basis "
-                   f"{basis.kind + ' ' + basis.number if basis else v['basis']} [{v['status']}]"
-                   + (f", seen in {v['source']}" if v.get("source") else ""))
+        basis = data.instruments.get(v["basis"]) if v.get("basis") else None
+        set_by = f"{basis.kind} {basis.number}" if basis else (v.get("basis") or f"the province's own plan")
+        click.echo(f"value: {v['value']} for target '{v['target']}', set for {v.get('for_year')} by {set_by}, "
+                   f"applying from {v['from']} [{v['status']}]" + (f", seen in {v['source']}" if v.get("source") else ""))
     for u in entry.get("unverified", []):
         click.echo(f"to check: {u}")
 
@@ -348,12 +355,12 @@ def diff(files: tuple[Path, ...], province: str | None, from_year: int | None, t
             old = pipeline.draft(data, province, from_year)
             new = pipeline.draft(data, province, to_year)
             report = diff_mod.compare(old.context, new.context, data.instruments)
-            profile = data.provinces[new.context.province_id]
+            before = pipeline.snapshot(data, province, from_year)
+            after = pipeline.snapshot(data, province, to_year)
             renamed = []
             for role in data.agencies:
                 try:
-                    a = selection.agency_name(data, profile, role, old.context.as_of, from_year)
-                    b = selection.agency_name(data, profile, role, new.context.as_of, to_year)
+                    a, b = before.agency(role), after.agency(role)
                 except DrafterError:
                     continue
                 if a != b:

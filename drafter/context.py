@@ -9,16 +9,12 @@ from typing import Any, Literal
 from dataclasses import asdict, dataclass, field
 
 from . import models as m
-from . import selection as sel
 from .errors import DataError
-from .loader import DataSet
+from .resolve import ResolvedTarget, Snapshot
 from .texts import Rendered, TextRenderer
 
 ParaKind = Literal["muc", "khoan", "diem", "para", "bullet", "note", "preamble", "heading", "signature"]
 VN_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
-#: labels rendered per use with their own arguments, not once for the template
-CALL_LABELS = frozenset({"can_cu", "date_line", "ban_hanh", "check_instrument", "check_value", "check_signer",
-                         "check_replacement"})
 ROMAN = "I II III IV V VI VII VIII IX X XI XII".split()
 
 
@@ -44,6 +40,7 @@ class Run:
 class Source:
     kind: str  # node, task, target, responsibility, row, preamble, profile, label
     id: str
+    layer: str = "national"  # the layer the rule came from: "national" or a province id
     file: str | None = None
     line: int | None = None
 
@@ -65,9 +62,17 @@ class Para:
 class Row:
     kind: Literal["area", "task"]
     tt: str
-    cells: dict[str, list[Run]]  # task, product, lead, coop, deadline (area rows: task only)
+    cells: dict[str, list[Run]]  # one per appendix column but TT (area rows: task only)
     source: Source
     refs: list[str] = field(default_factory=list)
+
+
+@frozen
+class Column:
+    key: str
+    label: str
+    width: float  # cm
+    align: str
 
 
 @frozen
@@ -100,6 +105,9 @@ class PlanContext:
     luu: str
     signature: Signature
     appendix: list[Row]
+    columns: list[Column]
+    #: rules of the national pack the province's layer leaves out, with its reasons
+    dropped: list[dict[str, str]] = field(default_factory=list)
     #: Traced pieces the template lays out from labels and the profile (trích yếu, signer), so that
     #: provenance and `explain` cover them too; they are not body paragraphs.
     extras: list[Para] = field(default_factory=list)
@@ -124,38 +132,38 @@ def _runs(r: Rendered, **style: bool) -> list[Run]:
 
 
 class _Builder:
-    def __init__(self, data: DataSet, province: m.Province, year: int, as_of: dt.date) -> None:
-        self.data, self.province, self.year, self.as_of = data, province, year, as_of
-        self.tr = TextRenderer(data, province, year, as_of)
+    """Lays a resolved snapshot out: numbering, wording and tracing; it asks no date question."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        self.tr = TextRenderer(snap)
 
     def source(self, kind: str, ident: str) -> Source:
-        loc = self.data.origins.get(ident)
+        origin = self.snap.origin(ident)
+        loc = origin.where
         if loc is None:
-            return Source(kind=kind, id=ident)
+            return Source(kind=kind, id=ident, layer=origin.layer)
         path = str(loc.path)
         try:
-            path = str(loc.path.relative_to(self.data.root))  # type: ignore[union-attr]
-        except (AttributeError, ValueError):
+            path = str(loc.path.relative_to(self.snap.data_root))  # type: ignore[union-attr,arg-type]
+        except (AttributeError, ValueError, TypeError):
             pass
-        return Source(kind=kind, id=ident, file=path, line=loc.line)
+        return Source(kind=kind, id=ident, layer=origin.layer, file=path, line=loc.line)
 
     def text(self, source: str, kind: str, ident: str, **extra: Any) -> tuple[Rendered, Source]:
         src = self.source(kind, ident)
-        return self.tr.render(source, self.data.origins.get(ident), **extra), src
+        return self.tr.render(source, self.snap.origin(ident).where, **extra), src
 
     def para(self, pkind: ParaKind, source: str, kind: str, ident: str, prefix: str = "", **style: bool) -> Para:
         r, src = self.text(source, kind, ident)
         runs = ([Run(text=prefix, **style)] if prefix else []) + _runs(r, **style)
         return Para(kind=pkind, runs=runs, source=src, refs=r.refs, values=r.values)
 
-    def applies(self, when: m.When) -> bool:
-        return when.applies(self.as_of, self.year)
-
     # -- body
     def body(self) -> list[Para]:
         out: list[Para] = []
         counters = {"muc": 0, "khoan": 0, "diem": 0}
-        self._walk(self.data.body, out, counters)
+        self._walk(list(self.snap.body), out, counters)
         return out
 
     def _number(self, kind: str, counters: dict[str, int]) -> str:
@@ -170,8 +178,6 @@ class _Builder:
 
     def _walk(self, nodes: list[m.Node], out: list[Para], counters: dict[str, int]) -> None:
         for node in nodes:
-            if not self.applies(node.when):
-                continue
             if node.kind == "include":
                 getattr(self, f"_include_{node.include}")(out, counters)
             elif node.kind in ("muc", "khoan", "diem"):
@@ -182,72 +188,93 @@ class _Builder:
                 out.append(self.para(node.kind, node.text or "", "node", node.id, italic=node.kind == "note"))
             self._walk(node.items, out, counters)
 
-    def _include_targets(self, out: list[Para], counters: dict[str, int]) -> None:
-        for t in self.data.targets:
-            if not self.applies(t.when):
-                continue
-            r = self.tr.render_target(t, self.data.origins.get(t.id))
-            if r is None:
-                continue  # no value applies this year (the target says why)
-            src = self.source("target", t.id)
-            out.append(Para(kind="bullet", runs=[Run(text="- "), *_runs(r)], source=src, refs=r.refs,
-                            values=r.values))
-            out.append(self.para("note", t.responsibility, "target", t.id, italic=True))
+    def _target(self, rt: ResolvedTarget) -> Para | None:
+        r = self.tr.render_target(rt, self.snap.origin(rt.target.id).where)
+        if r is None:
+            return None  # no value applies this year (the target says why)
+        return Para(kind="bullet", runs=[Run(text="- "), *_runs(r)], source=self.source("target", rt.target.id),
+                    refs=r.refs, values=r.values)
 
-    def _include_areas(self, out: list[Para], counters: dict[str, int]) -> None:
-        for area in sorted(self.data.areas, key=lambda a: a.number):
+    def _include_targets(self, out: list[Para], counters: dict[str, int]) -> None:
+        """Each target followed by the agencies that answer for it (seed 002)."""
+        for rt in self.snap.targets:
+            para = self._target(rt)
+            if para is not None:
+                out.append(para)
+                out.append(self.para("note", rt.target.responsibility, "target", rt.target.id, italic=True))
+
+    def _include_targets_by_area(self, out: list[Para], counters: dict[str, int]) -> None:
+        """Targets grouped under the areas' headings, numbered as khoản (seed 000, II. MỤC TIÊU)."""
+        for ra in self.snap.areas:
+            paras = [p for rt in self.snap.targets if rt.target.area == ra.area.id
+                     if (p := self._target(rt)) is not None]
+            if not paras:
+                continue
             counters["khoan"] += 1
             counters["diem"] = 0
-            out.append(self.para("khoan", area.title, "area", area.id, f"{counters['khoan']}. "))
-            tasks = [t for t in area.tasks if self.applies(t.when)]
-            tasks += [t for t in self.province.tasks if t.area == area.id and self.applies(t.when)]
-            for task in tasks:
+            out.append(self.para("khoan", ra.area.title, "area", ra.area.id, f"{counters['khoan']}. "))
+            out.extend(paras)
+
+    def _include_areas(self, out: list[Para], counters: dict[str, int]) -> None:
+        for ra in self.snap.areas:
+            counters["khoan"] += 1
+            counters["diem"] = 0
+            out.append(self.para("khoan", ra.area.title, "area", ra.area.id, f"{counters['khoan']}. "))
+            for task in ra.tasks:
                 out.append(self.para("bullet", task.text, "task", task.id, "- "))
 
     def _include_responsibilities(self, out: list[Para], counters: dict[str, int]) -> None:
-        for block in self.data.responsibilities:
-            if not self.applies(block.when):
-                continue
-            items = [i for i in block.items if self.applies(i.when)]
-            if not items:
-                continue
-            counters["khoan"] += 1
-            number = f"{counters['khoan']}. "
+        fmt = self.snap.shape.responsibility_number or "{{ n }}. "
+        # "1.1, 1.2 …" (seed 004) numbers the blocks under the current khoản; "1., 2. …" continues it
+        nested = "parent" in fmt
+        parent = counters["khoan"]
+        for i, block in enumerate(self.snap.responsibilities, 1):
+            if not nested:
+                counters["khoan"] += 1
+            n = i if nested else counters["khoan"]
+            number = self.tr.render(fmt, None, n=n, parent=parent).text
             if block.inline:
                 head, src = self.text(block.heading, "responsibility", block.id)
                 runs = [Run(text=number, bold=True), *_runs(head, bold=True), Run(text=": ", bold=True)]
                 refs, values = list(head.refs), list(head.values)
-                for i, item in enumerate(items):
+                for i, item in enumerate(block.items):
                     r, _ = self.text(item.text, "responsibility", item.id)
                     runs += ([Run(text=" ")] if i else []) + _runs(r)
                     refs += r.refs
                 out.append(Para(kind="para", runs=runs, source=src, refs=list(dict.fromkeys(refs)), values=values))
                 continue
             out.append(self.para("khoan", block.heading, "responsibility", block.id, number))
-            for item in items:
+            for item in block.items:
                 out.append(self.para("bullet", item.text, "responsibility", item.id, "- "))
 
     # -- appendix
+    def columns(self) -> list[Column]:
+        cols = self.snap.shape.appendix_columns or []
+        return [Column(key=c.key, label=self.tr.render(c.label, None).text, width=c.width, align=c.align) for c in cols]
+
     def appendix(self) -> list[Row]:
+        cols = self.snap.shape.appendix_columns or []
         rows: list[Row] = []
         n = 0
-        for k, area in enumerate(sorted(self.data.areas, key=lambda a: a.number)):
-            head, src = self.text(area.appendix_title, "area", area.id)
+        for k, ra in enumerate(self.snap.areas):
+            head, src = self.text(ra.area.appendix_title, "area", ra.area.id)
             rows.append(Row(kind="area", tt=ROMAN[k], cells={"task": _runs(head, bold=True)}, source=src))
-            for row in self.data.rows:
-                if row.area != area.id or not self.applies(row.when):
+            for row in self.snap.rows:
+                if row.area != ra.area.id:
                     continue
                 n += 1
                 cells: dict[str, list[Run]] = {}
                 refs: list[str] = []
-                for name in ("task", "product", "lead", "coop", "deadline"):
-                    if name in ("lead", "coop"):
-                        # merged roles can resolve to one agency (KH&ĐT and Tài chính from 2025): name it once
-                        names = "; ".join(dict.fromkeys(self.tr.ag(role) for role in getattr(row, name)))
-                        cells[name] = [Run(text=_cap(names))] if names else []
+                for col in cols:
+                    if col.key == "tt":
                         continue
-                    r, _ = self.text(getattr(row, name), "row", row.id)
-                    cells[name] = _runs(r)
+                    if col.key in ("lead", "coop"):
+                        # merged roles can resolve to one agency (KH&ĐT and Tài chính from 2025): name it once
+                        names = "; ".join(dict.fromkeys(self.tr.ag(role) for role in getattr(row, col.key)))
+                        cells[col.key] = [Run(text=_cap(names))] if names else []
+                        continue
+                    r, _ = self.text(getattr(row, col.key) or col.default, "row", row.id)
+                    cells[col.key] = _runs(r)
                     refs += r.refs
                 rows.append(Row(kind="task", tt=str(n), cells=cells, source=self.source("row", row.id),
                                 refs=list(dict.fromkeys(refs))))
@@ -258,32 +285,24 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def build(data: DataSet, province: m.Province, year: int, as_of: dt.date, date: dt.date | None = None) -> PlanContext:
-    """The whole context of the plan of `province` for `year`, drafted on `as_of`."""
-    b = _Builder(data, province, year, as_of)
-    when = date or as_of
+def build(snap: Snapshot) -> PlanContext:
+    """The whole context of the plan resolved in `snap`."""
+    b = _Builder(snap)
+    province, date = snap.unit, snap.date
+    when = date or snap.as_of
     day = f"{date.day:02d}" if date else None
     month = (f"{date.month:02d}" if date.month <= 2 else str(date.month)) if date else None
     # The signing date (d, m blank until the clerk fills them) is known to every label: the
     # appendix's "Kèm theo Kế hoạch … ngày …" repeats it.
     signed = {"place": province.place, "d": day, "m": month, "y": when.year}
-    labels = {k: b.tr.label(k, **signed) for k in data.document.labels if k not in CALL_LABELS}
+    call = set(snap.kind.call_labels)
+    labels = {k: b.tr.label(k, **signed) for k in snap.labels if k not in call}
     date_line = b.tr.label("date_line", **signed)  # a call label: not in `labels`
 
-    preamble: list[Para] = []
-    cited: set[str] = set()
-    for item in [*data.document.preamble, *province.programmes]:
-        ins = sel.instrument(data, item.cite)
-        if not b.applies(item.when) or (ins.signed is not None and ins.signed > as_of):
-            continue  # not yet signed when the plan is drafted
-        current = sel.effective(data, item.cite, as_of).id
-        if current in cited:
-            continue  # two replaced instruments with one successor: cite it once
-        cited.add(current)
-        preamble.append(_preamble(b, item))
-    ban_hanh = b.para("para", data.document.labels["ban_hanh"], "label", "labels.ban_hanh")
+    preamble = [_preamble(b, item) for item, _ in snap.preamble]
+    ban_hanh = b.para("para", snap.labels["ban_hanh"], "label", "labels.ban_hanh")
 
-    signer = sel.signer_for(province, year, as_of)
+    signer = snap.signer
     if signer is None:
         name = Run(text=b.tr.label("signer_unknown"), bold=True, check=b.tr.label("check_signer"))
         signature = Signature(authority=labels["quyen_han"], deputy=None, title=labels["chu_tich"], name=name)
@@ -291,19 +310,21 @@ def build(data: DataSet, province: m.Province, year: int, as_of: dt.date, date: 
         check = b.tr.label("check_signer") if signer.status != "V" else None
         signature = Signature(authority=labels["quyen_han"], deputy=labels["kt"] if signer.authority == "KT" else None,
                               title=signer.title, name=Run(text=signer.name, bold=True, check=check))
-    recipients = province.noi_nhan if province.noi_nhan is not None else data.document.noi_nhan
-    noi_nhan = [b.tr.render(r.text, data.origins.get("noi_nhan")).text for r in recipients if b.applies(r.when)]
-    extras = [b.para("heading", data.document.labels["trich_yeu"], "label", "labels.trich_yeu"),
+    noi_nhan = [b.tr.render(r.text, snap.origin("noi_nhan").where).text for r in snap.noi_nhan]
+    extras = [b.para("heading", snap.labels["trich_yeu"], "label", "labels.trich_yeu"),
               Para(kind="signature", runs=[signature.name],
                    source=b.source("profile", f"{province.id}.signers" if province.signers else province.id))]
-    return PlanContext(province_id=province.id, year=year, as_of=as_of, date=date, labels=labels,
+    dropped = [{"id": d.id, "layer": d.layer, "reason": d.reason} for d in snap.dropped]
+    return PlanContext(province_id=province.id, year=snap.year, as_of=snap.as_of, date=date, labels=labels,
                        date_line=date_line, preamble=preamble, ban_hanh=ban_hanh, body=b.body(), noi_nhan=noi_nhan,
-                       luu=labels["luu"], signature=signature, appendix=b.appendix(), extras=extras)
+                       luu=labels["luu"], signature=signature, appendix=b.appendix(), columns=b.columns(),
+                       dropped=dropped, extras=extras)
 
 
 def _preamble(b: _Builder, item: m.PreambleItem) -> Para:
-    source = b.data.document.labels.get("can_cu")
+    source = b.snap.labels.get("can_cu")
     if source is None:
-        raise DataError("missing label 'can_cu'", None, "add `can_cu: \"Căn cứ {{ cite(id) }};\"` to document.yaml")
-    r = b.tr.render(source, b.data.origins.get(item.id), id=item.cite)
+        raise DataError("missing label 'can_cu'", None,
+                        "add `can_cu: \"{{ verb }} {{ cite(id) }};\"` to document.yaml")
+    r = b.tr.render(source, b.snap.origin(item.id).where, id=item.cite, verb=b.tr.verb(item.cite))
     return Para(kind="preamble", runs=_runs(r), source=b.source("preamble", item.id), refs=r.refs, values=r.values)

@@ -75,12 +75,12 @@ def compare(old: PlanContext, new: PlanContext, instruments: dict) -> Report:
             rep.add(section, f"+ {p.text}")
         elif o.text != p.text:
             old_vals = {v["target"]: v for v in o.values}
+            new_vals = {v["target"]: v for v in p.values}
             changed = False
-            for v in p.values:
-                ov = old_vals.get(v["target"])
-                if ov and ov["value"] != v["value"]:
-                    rep.add("Chỉ tiêu (target values)", f"{v['target']}: {ov['value']} → {v['value']} "
-                            f"(basis {name(ov['basis'])} → {name(v['basis'])})")
+            for target in dict.fromkeys([*old_vals, *new_vals]):
+                ov, nv = old_vals.get(target), new_vals.get(target)
+                if (ov and ov["value"]) != (nv and nv["value"]):
+                    rep.add("Chỉ tiêu (target values)", f"{target}: {_value(ov, name)} → {_value(nv, name)}")
                     changed = True
             if not changed:
                 rep.add(section, f"~ {_word_diff(o.text, p.text)}")
@@ -117,6 +117,14 @@ def _cell(row, name: str) -> str:
 
 def _cells(row) -> list[str]:
     return ["".join(r.text for r in runs) for runs in row.cells.values()]
+
+
+def _value(v: dict | None, name) -> str:
+    """A target value as the diff shows it: the figure and who set it for which year, or a blank."""
+    if v is None:
+        return "blank (to fill)"
+    who = name(v["basis"]) if v.get("basis") else "the province's own plan"
+    return f"{v['value']} ({who}, for {v.get('for_year')})"
 
 
 def _section_of(body: list[Para], p: Para) -> str:

@@ -5,15 +5,13 @@ All problems of all files are collected before failing, so one run lists every m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from pydantic import BaseModel
 
 from . import models as m
 from .errors import DataError, Location, Problems
-from .resources import TEMPLATE_NAME
 
 if TYPE_CHECKING:
     from .yamlio import Positions
@@ -34,9 +32,14 @@ class DataSet:
     responsibilities: list[m.Responsibility]
     rows: list[m.AppendixRow]
     provinces: dict[str, m.Province]
-    template: Path
+    kinds: dict[str, m.Kind]
     #: where each record with an id was defined (rule id -> file:line), for provenance and errors
     origins: dict[str, Location] = field(default_factory=dict)
+    #: the same for each province layer's rules (province id -> rule id -> file:line)
+    layer_origins: dict[str, dict[str, Location]] = field(default_factory=dict)
+
+    def template(self, kind: m.Kind) -> Path:
+        return self.root / "templates" / kind.template
 
 
 class _Collector:
@@ -88,21 +91,22 @@ class _Collector:
                 self._remember(obj, pos, (top, i))
         return out
 
-    def _remember(self, obj: Any, pos: Positions, key: tuple) -> None:
+    def _remember(self, obj: Any, pos: Positions, key: tuple, origins: dict[str, Location] | None = None) -> None:
         """Record where every id in `obj` (and its nested items) is defined; report duplicates."""
+        origins = self.origins if origins is None else origins
         ident = getattr(obj, "id", None) or getattr(obj, "role", None)
         if isinstance(ident, str):
             where = pos.at(key + ("id",)) if getattr(obj, "id", None) else pos.at(key + ("role",))
-            if ident in self.origins:
+            if ident in origins:
                 self.problems.append(
-                    DataError(f"duplicate id '{ident}' (first defined at {self.origins[ident]})", where,
+                    DataError(f"duplicate id '{ident}' (first defined at {origins[ident]})", where,
                               "give each record its own id")
                 )
             else:
-                self.origins[ident] = where
+                origins[ident] = where
         for name in ("items", "tasks"):
             for j, child in enumerate(getattr(obj, name, []) or []):
-                self._remember(child, pos, key + (name, j))
+                self._remember(child, pos, key + (name, j), origins)
 
 
 def load(root: Path) -> DataSet:
@@ -138,6 +142,7 @@ def load(root: Path) -> DataSet:
     resp = c.section("rulepacks/national/responsibilities.yaml", "responsibilities", m.Responsibility)
     rows = c.section("rulepacks/national/appendix.yaml", "rows", m.AppendixRow)
     provinces: dict[str, m.Province] = {}
+    layer_origins: dict[str, dict[str, Location]] = {}
     for f in sorted((root / "rulepacks/provinces").glob("*.yaml")):
         loaded = c.file(str(f.relative_to(root)))
         if loaded is None:
@@ -152,20 +157,28 @@ def load(root: Path) -> DataSet:
                 c.problems.append(DataError(f"province id '{p.id}' does not match the file name '{f.stem}'",
                                             pos.at(("province", "id")), f"rename the file to {p.id}.yaml"))
             provinces[p.id] = p
-            for j, t in enumerate(p.tasks):
-                c._remember(t, pos, ("province", "tasks", j))
+            own: dict[str, Location] = layer_origins.setdefault(p.id, {})
+            for name in ("body", "tasks", "targets", "responsibilities", "items", "rows", "drop"):
+                for j, rule in enumerate(getattr(p.layer, name)):
+                    c._remember(rule, pos, ("province", "layer", name, j), own)
+            for target_id in p.layer.values:
+                own.setdefault(f"values.{target_id}", pos.at(("province", "layer", "values", target_id)))
+            for key in p.layer.labels:
+                own.setdefault(f"labels.{key}", pos.at(("province", "layer", "labels", key)))
             for j, prog in enumerate(p.programmes):
                 c._remember(prog, pos, ("province", "programmes", j))
             c.origins.setdefault(p.id, pos.at(("province", "id")))
             if p.signers:
                 c.origins.setdefault(f"{p.id}.signers", pos.at(("province", "signers")))
-    template = root / "templates" / TEMPLATE_NAME
-    if not template.is_file():
-        c.problems.append(DataError(f"template {TEMPLATE_NAME} not found", root / "templates"))
+    kinds = {k.id: k for k in c.section("rulepacks/kinds.yaml", "kinds", m.Kind)}
+    for k in kinds.values():
+        if not (root / "templates" / k.template).is_file():
+            c.problems.append(DataError(f"template {k.template} of kind '{k.id}' not found", root / "templates",
+                                        "restore it from the repository or fix `template:` in rulepacks/kinds.yaml"))
     if c.problems or citation is None or document is None:
         raise Problems(c.problems or [DataError("data incomplete", root)])
     return DataSet(root, citation, document, instruments, agencies, body, areas, targets, resp, rows,
-                   provinces, template, c.origins)
+                   provinces, kinds, c.origins, layer_origins)
 
 
 def _single(c: _Collector, rel: str, model: type[T]) -> tuple[T | None, Positions | None]:
@@ -176,34 +189,37 @@ def _single(c: _Collector, rel: str, model: type[T]) -> tuple[T | None, Position
     return c.one(model, data, pos, ()), pos
 
 
-@lru_cache(maxsize=4)
-def load_cached(root: Path) -> DataSet:
+def load_cached(root: Path, validate: Callable[[DataSet], None]) -> DataSet:
     """One load per process and directory (batch runs and tests share it), and one parse per
-    edit across runs (see drafter.cache), with the data texts' Jinja code compiled ahead."""
+    edit across runs (see drafter.cache), with the data texts' Jinja code compiled ahead.
+    `validate` raises Problems for data that must not be drafted from (the caller's checks: loading
+    does not depend on them)."""
+    key = (root, validate)
+    if key not in _LOADED:
+        import marshal
+
+        from . import textenv
+        from .cache import cached
+
+        data, code = cached(root, lambda r: _load_compiled(r, validate), tuple)
+        textenv.preload(marshal.loads(code))
+        if len(_LOADED) >= 4:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = data
+    return _LOADED[key]
+
+
+_LOADED: dict[tuple[Path, Callable[[DataSet], None]], DataSet] = {}
+
+
+def _load_compiled(root: Path, validate: Callable[[DataSet], None]) -> tuple[DataSet, bytes]:
     import marshal
 
-    from . import texts
-    from .cache import cached
-
-    data, code = cached(root, _load_compiled, tuple)
-    texts.preload(marshal.loads(code))
-    return data
-
-
-def _load_compiled(root: Path) -> tuple[DataSet, bytes]:
-    import marshal
-
-    from . import texts
+    from . import textenv
 
     data = load(root)
-    # What `drafter check` calls errors stops a draft too (once per edit: the result is cached):
-    # a bad text, an unknown area or role, dates out of order.
-    from .checks import check_dates, check_references, check_texts
-
-    bad = [f for f in (*check_texts(data), *check_references(data), *check_dates(data)) if f.severity == "error"]
-    if bad:
-        raise Problems([DataError(f.message, f.where) for f in bad])
-    return data, marshal.dumps(texts.compile_texts(_strings(data)))
+    validate(data)
+    return data, marshal.dumps(textenv.compile_texts(_strings(data)))
 
 
 def _strings(obj: Any) -> Iterator[str]:
@@ -221,5 +237,8 @@ def _strings(obj: Any) -> Iterator[str]:
             yield from _strings(v)
     elif isinstance(obj, DataSet):
         for name in ("citation", "document", "instruments", "agencies", "body", "areas", "targets",
-                     "responsibilities", "rows", "provinces"):
+                     "responsibilities", "rows", "provinces", "kinds"):
             yield from _strings(getattr(obj, name))
+
+
+load_cached.cache_clear = _LOADED.clear  # type: ignore[attr-defined]  # tests drop the per-process memo

@@ -67,6 +67,8 @@ class Instrument(Strict):
     title: str
     replaced_by: list[str] = []
     replaced_on: dt.date | None = None
+    #: instruments that amend this one (each recorded on its own); cited with it once in force
+    amended_by: list[str] = []
     areas: list[int] = []
     province: str | None = None
     sources: list[str] = Field(min_length=1)
@@ -100,11 +102,18 @@ class CitationFormats(Strict):
     date_unknown: str
     formats: dict[str, str]
     short: dict[str, str]
+    #: an amended instrument: `citation` and its `amendments` (each worded by `amendment`, joined by `join`)
+    amended: str
+    amendment: dict[str, str]
+    join: str
+    #: the verb that introduces an instrument in the preamble, by kind ("Căn cứ", "Thực hiện")
+    verbs: dict[str, str]
 
     @model_validator(mode="after")
     def _defaults(self) -> "CitationFormats":
-        if "default" not in self.formats or "default" not in self.short:
-            raise ValueError("`formats` and `short` each need a `default` entry")
+        for name in ("formats", "short", "amendment", "verbs"):
+            if "default" not in getattr(self, name):
+                raise ValueError(f"`{name}` needs a `default` entry")
         return self
 
 
@@ -133,7 +142,10 @@ class DatedValue(Strict):
 
     from_: dt.date = Field(alias="from")
     value: str
-    basis: str  # instrument id the value comes from
+    #: the year the figure is set for (an end point such as 2025 applies to plans up to that year)
+    for_year: int = Field(ge=2021, le=2035)
+    #: the instrument that sets the figure; none for a province's own figure (its layer's plan sets it)
+    basis: str | None = None
     status: Status = "V"  # is it verified that `basis` sets this value? P/U values are marked in the draft
     source: str | None = None  # where the figure was seen (URL or seed:00N), when not in the basis itself
     note: str | None = None
@@ -147,12 +159,6 @@ class Target(Strict):
     values: list[DatedValue] = []
     no_value_reason: str | None = None
     when: When = Field(default_factory=ALWAYS)
-
-    @model_validator(mode="after")
-    def _values_or_reason(self) -> "Target":
-        if not self.values and not self.no_value_reason and "value" in self.text:
-            raise ValueError("text uses {{ value }} but there are no `values` (or a `no_value_reason`)")
-        return self
 
 
 class Task(Strict):
@@ -176,7 +182,7 @@ class Node(Strict):
     id: str
     kind: Literal["muc", "khoan", "diem", "para", "bullet", "note", "include"]
     text: str | None = None
-    include: Literal["targets", "areas", "responsibilities"] | None = None
+    include: Literal["targets", "targets_by_area", "areas", "responsibilities"] | None = None
     items: list["Node"] = []
     when: When = Field(default_factory=ALWAYS)
 
@@ -214,6 +220,12 @@ class AppendixRow(Strict):
     lead: list[str] = Field(min_length=1)
     coop: list[str] = []
     deadline: str
+    # columns some provinces' appendices carry (seed 000, 004); empty unless the row or the column sets them
+    target: str = ""
+    detail: str = ""
+    start: str = ""
+    funding: str = ""
+    note: str = ""
     when: When = Field(default_factory=ALWAYS)
 
 
@@ -226,6 +238,7 @@ class DocumentPack(Strict):
     """Labels and fixed wording of the document; all Jinja strings."""
 
     labels: dict[str, str]
+    shape: Shape
     systems: dict[str, str]
     preamble: list["PreambleItem"]
     noi_nhan: list[Recipient]
@@ -266,11 +279,12 @@ class Province(Strict):
     aliases: list[str] = []
     signers: list[Signer] = []
     programmes: list[PreambleItem] = []
-    tasks: list["ProvinceTask"] = []
     systems: dict[str, str] = {}
     agencies: dict[str, str] = {}
     noi_nhan: list[Recipient] | None = None
     drafting_unit: str = "NC"
+    #: the province's own rules, merged over the national pack by rule id (see drafter.layers)
+    layer: "Layer" = Field(default_factory=lambda: Layer())
     sources: list[str] = Field(min_length=1)
     note: str | None = None
 
@@ -282,6 +296,108 @@ class ProvinceTask(Strict):
     area: str
     text: str
     when: When = Field(default_factory=ALWAYS)
+    after: str | None = None  # place it after (or before) this task; default: at the end of its area
+    before: str | None = None
+
+
+# --------------------------------------------------------------------------- layers and shape
+
+
+class Placed(Strict):
+    """Where an overlay rule goes when it is new, or moves to when it replaces one: after or before
+    a sibling rule of the same list (default: where the replaced rule was, or at the end)."""
+
+    after: str | None = None
+    before: str | None = None
+
+
+class LayerNode(Node, Placed):
+    """A body node of a layer. Same id as a national node: replaces it (with its children);
+    a new id: added under `parent` (a node id; default: top level)."""
+
+    parent: str | None = None
+
+
+class LayerTarget(Target, Placed):
+    pass
+
+
+class LayerResponsibility(Responsibility, Placed):
+    pass
+
+
+class LayerItem(ResponsibilityItem, Placed):
+    """An item added to (or replacing one of) a national block of Tổ chức thực hiện."""
+
+    block: str
+
+
+class LayerRow(AppendixRow, Placed):
+    pass
+
+
+class Drop(Strict):
+    """A national rule this province leaves out, and why (the reason is kept in provenance)."""
+
+    id: str
+    reason: str = Field(min_length=3)
+
+
+class AppendixColumn(Strict):
+    """One column of the appendix table: `key` names the row field it shows; `label` is its header
+    (a Jinja text); `default` fills rows that give no value (e.g. "Năm {{ year }}")."""
+
+    key: Literal["tt", "target", "task", "detail", "product", "lead", "coop", "start", "deadline", "funding",
+                 "note"]
+    label: str
+    width: float = Field(gt=0, le=20)  # cm
+    default: str = ""
+    align: Literal["left", "center"] = "left"
+
+
+class Shape(Strict):
+    """The plan's own shape: which top-level sections, in what order, under which headings; how the
+    agency blocks of Tổ chức thực hiện are numbered; and the appendix's columns."""
+
+    sections: list[str] | None = None  # top-level body node ids, in order
+    headings: dict[str, str] = {}  # node id -> heading text, where the province words it otherwise
+    responsibility_number: str | None = None  # Jinja: "{{ n }}. " or "{{ parent }}.{{ n }}. "
+    appendix_columns: list[AppendixColumn] | None = None
+
+
+class Layer(Strict):
+    """A province's overlay of the national pack. Each list merges by rule id: same id replaces,
+    a new id adds, `drop` removes (with a reason)."""
+
+    shape: Shape = Field(default_factory=lambda: Shape())
+    labels: dict[str, str] = {}
+    body: list[LayerNode] = []
+    tasks: list[ProvinceTask] = []
+    targets: list[LayerTarget] = []
+    #: the province's own figures for targets of the national pack (target id -> dated values); for
+    #: the years they are set for they take precedence over a national end point
+    values: dict[str, list[DatedValue]] = {}
+    responsibilities: list[LayerResponsibility] = []
+    items: list[LayerItem] = []
+    rows: list[LayerRow] = []
+    drop: list[Drop] = []
+
+
+# --------------------------------------------------------------------------- document kinds
+
+
+class Kind(Strict):
+    """A document kind, declared in rulepacks/kinds.yaml: its template, rule pack, builder and the
+    names its template may use."""
+
+    id: str
+    title: str
+    template: str
+    pack: str  # folder under rulepacks/
+    builder: Literal["plan"]
+    file_name: str  # Python format: {year}, {unit}
+    template_names: list[str] = Field(min_length=1)
+    call_labels: list[str] = []  # labels rendered per use with their own arguments
 
 
 # Forward references (ProvinceTask, PreambleItem, Node) resolve when a model is first built

@@ -1,4 +1,4 @@
-"""The one direction of flow: load data → select (province, date) → build context → render → bytes."""
+"""The one direction of flow: load → resolve for (unit, kind, date) → lay out → render → bytes."""
 
 from __future__ import annotations
 
@@ -6,12 +6,20 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from . import context, selection
 from .context import PlanContext
+from .errors import DataError, Problems, UsageError
 from .loader import DataSet, load_cached
+from .models import Kind
 from .render import render_docx
+from .resolve import Snapshot, resolve
 from .resources import default_data_dir
+
+DEFAULT_KIND = "kh"
+#: How each kind's builder lays a snapshot out (named by `builder:` in rulepacks/kinds.yaml).
+BUILDERS: dict[str, Callable[[Snapshot], PlanContext]] = {"plan": context.build}
 
 
 @dataclass(frozen=True)
@@ -24,36 +32,63 @@ class Draft:
         return self.context.province_id
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _template_bytes(path: Path, mtime: float) -> bytes:
     return path.read_bytes()
 
 
-def template_bytes(data: DataSet) -> bytes:
-    return _template_bytes(data.template, data.template.stat().st_mtime)
+def template_bytes(data: DataSet, kind: Kind) -> bytes:
+    path = data.template(kind)
+    return _template_bytes(path, path.stat().st_mtime)
+
+
+def validate(data: DataSet) -> None:
+    """What `drafter check` calls errors stops a draft too (once per edit: the result is cached):
+    a bad text, an unknown area or role, dates out of order, a misplaced layer rule."""
+    from .checks import blocking
+
+    bad = blocking(data)
+    if bad:
+        raise Problems([DataError(f.message, f.where) for f in bad])
 
 
 def load(data_dir: Path | None = None) -> DataSet:
-    return load_cached(Path(data_dir or default_data_dir()).resolve())
+    return load_cached(Path(data_dir or default_data_dir()).resolve(), validate)
+
+
+def kind_of(data: DataSet, kind: str = DEFAULT_KIND) -> Kind:
+    try:
+        return data.kinds[kind]
+    except KeyError:
+        raise UsageError(f"unknown document kind '{kind}'", "--kind",
+                         f"use one of: {', '.join(sorted(data.kinds))}") from None
+
+
+def snapshot(data: DataSet, province: str, year: int, as_of: dt.date | None = None, date: dt.date | None = None,
+             kind: str = DEFAULT_KIND) -> Snapshot:
+    selection.check_year(year)
+    when = as_of or date or selection.default_as_of(year)
+    unit = selection.find_province(data, province, when, year)
+    return resolve(data, kind_of(data, kind), unit, year, when, date)
 
 
 def plan_context(data: DataSet, province: str, year: int, as_of: dt.date | None = None,
-                 date: dt.date | None = None) -> PlanContext:
-    selection.check_year(year)
-    when = as_of or date or selection.default_as_of(year)
-    profile = selection.find_province(data, province, when, year)
-    return context.build(data, profile, year, when, date)
+                 date: dt.date | None = None, kind: str = DEFAULT_KIND) -> PlanContext:
+    snap = snapshot(data, province, year, as_of, date, kind)
+    return BUILDERS[snap.kind.builder](snap)
 
 
 def draft(data: DataSet, province: str, year: int, as_of: dt.date | None = None,
-          date: dt.date | None = None) -> Draft:
-    return render(data, plan_context(data, province, year, as_of, date))
+          date: dt.date | None = None, kind: str = DEFAULT_KIND) -> Draft:
+    return render(data, plan_context(data, province, year, as_of, date, kind), kind)
 
 
-def render(data: DataSet, ctx: PlanContext) -> Draft:
-    rel = data.template.relative_to(data.root) if data.template.is_relative_to(data.root) else data.template
-    return Draft(ctx, render_docx(template_bytes(data), ctx, str(rel)))
+def render(data: DataSet, ctx: PlanContext, kind: str = DEFAULT_KIND) -> Draft:
+    k = kind_of(data, kind)
+    path = data.template(k)
+    rel = path.relative_to(data.root) if path.is_relative_to(data.root) else path
+    return Draft(ctx, render_docx(template_bytes(data, k), ctx, str(rel)))
 
 
-def default_output(ctx: PlanContext, name_slug: str) -> Path:
-    return Path(f"KH-CCHC-{ctx.year}-{name_slug}.docx")
+def default_output(data: DataSet, ctx: PlanContext, name_slug: str, kind: str = DEFAULT_KIND) -> Path:
+    return Path(kind_of(data, kind).file_name.format(year=ctx.year, unit=name_slug))

@@ -51,6 +51,7 @@ def record(ctx: PlanContext, data_root: str | None = None) -> dict[str, Any]:
         "drafter_provenance": VERSION,
         "plan": {"province": ctx.province_id, "year": ctx.year, "as_of": ctx.as_of.isoformat(),
                  "date": ctx.date.isoformat() if ctx.date else None},
+        "dropped": list(ctx.dropped),
         "paragraphs": [_para(i, p) for i, p in enumerate(paras, 1) if p.text.strip()],
         "rows": [_row(r) for r in ctx.appendix],
     }

@@ -14,7 +14,9 @@ import re
 import zipfile
 from typing import Any
 
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from docx.shared import Twips
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run as DocxRun
 from docxtpl import DocxTemplate, RichText
@@ -72,8 +74,10 @@ def rich(runs: list[Run]) -> RichText:
 
 
 def template_context(ctx: PlanContext) -> dict[str, Any]:
-    """The names the template uses; `drafter check` compares the template's variables with these."""
+    """The names the template uses; the kind's `template_names` (rulepacks/kinds.yaml) list them and
+    `drafter check` compares the template's variables with that list."""
     sig = ctx.signature
+    data_cols = [c for c in ctx.columns if c.key != "tt"]
     return {
         "labels": ctx.labels,
         "date_line": ctx.date_line,
@@ -83,14 +87,13 @@ def template_context(ctx: PlanContext) -> dict[str, Any]:
         "noi_nhan": ctx.noi_nhan,
         "luu": ctx.luu,
         "sig": {"authority": sig.authority, "deputy": sig.deputy, "title": sig.title, "name": rich([sig.name])},
+        "columns": {"head": [c.label for c in ctx.columns], "span": len(data_cols)},
         "appendix": [
-            {"kind": row.kind, "tt": row.tt, **{name: rich(runs) for name, runs in row.cells.items()}}
+            {"kind": row.kind, "tt": row.tt, "task": rich(row.cells.get("task", [])),
+             "cells": [{"rt": rich(row.cells.get(c.key, [])), "center": c.align == "center"} for c in data_cols]}
             for row in ctx.appendix
         ],
     }
-
-
-TEMPLATE_NAMES = ("labels", "date_line", "preamble", "ban_hanh", "body", "noi_nhan", "luu", "sig", "appendix")
 
 
 def render_docx(template_bytes: bytes, ctx: PlanContext, template_name: str = "template") -> bytes:
@@ -115,6 +118,7 @@ def render_docx(template_bytes: bytes, ctx: PlanContext, template_name: str = "t
         detail = f" near: {' | '.join(near)[:200]}" if near else ""
         raise DataError(f"template error: {exc.message}{detail}", f"{template_name}" + (f" (line {lineno})" if lineno else ""),
                         "fix the {{ … }} / {% … %} tag in Word (run `drafter check`)") from None
+    _column_widths(tpl, ctx)
     _comment_checks(tpl, ctx)
     _properties(tpl, ctx)
     tpl.pre_processing()  # what DocxTemplate.save does before writing (a no-op without pictures)
@@ -156,7 +160,10 @@ def save_deterministic(package: Any) -> bytes:
 
 def _comment_checks(tpl: DocxTemplate, ctx: PlanContext) -> None:
     """Attach a Word comment to each highlighted run, saying what the reader must verify."""
-    checks = {c.text: c.what for c in ctx.checks}
+    # Several marks can share a text (two blanks "……"): each takes its own comment, in document order.
+    checks: dict[str, list[str]] = {}
+    for c in ctx.checks:
+        checks.setdefault(c.text, []).append(c.what)
     if not checks:
         return
     doc = tpl.docx
@@ -165,10 +172,38 @@ def _comment_checks(tpl: DocxTemplate, ctx: PlanContext) -> None:
     stamp = f"{(ctx.date or ctx.as_of).isoformat()}T00:00:00Z"
     for r_el in marked:
         run = DocxRun(r_el, Paragraph(r_el.getparent(), doc))
-        what = checks.get(run.text)
+        queue = checks.get(run.text)
+        what = queue.pop(0) if queue and len(queue) > 1 else (queue[0] if queue else None)
         if what:
             comment = doc.add_comment(run, text=what, author=COMMENT_AUTHOR, initials="DR")
             comment._comment_elm.set(qn("w:date"), stamp)
+
+
+def _column_widths(tpl: DocxTemplate, ctx: PlanContext) -> None:
+    """The appendix table's columns come from the plan's shape: set its grid and cell widths (docxtpl's
+    column loop only repeats cells) and centre the columns that ask for it."""
+    table = next((t for t in tpl.docx.tables if len(t.rows) and len(t.rows[0].cells) == len(ctx.columns)
+                  and [c.text for c in t.rows[0].cells] == [c.label for c in ctx.columns]), None)
+    if table is None:
+        return
+    twips = [int(c.width * 567) for c in ctx.columns]
+    grid = table._tbl.tblGrid
+    for col in list(grid):
+        grid.remove(col)
+    for w in twips:
+        el = grid.makeelement(qn("w:gridCol"), {qn("w:w"): str(w)})
+        grid.append(el)
+    for i, tr in enumerate(table._tbl.tr_lst):
+        pos = 0
+        tcs = tr.tc_lst
+        for tc in tcs:
+            span = tc.grid_span
+            tc.width = Twips(sum(twips[pos:pos + span]))
+            # task rows: centre the columns that ask for it (TT, dates)
+            if i and len(tcs) == len(ctx.columns) and ctx.columns[pos].align == "center":
+                for p in tc.p_lst:
+                    p.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
+            pos += span
 
 
 def _properties(tpl: DocxTemplate, ctx: PlanContext) -> None:

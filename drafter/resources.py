@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 DATA_DIRS = ("rulepacks", "legal_refs", "templates")
-TEMPLATE_NAME = "ke-hoach-cchc.docx"
 
 
 def default_data_dir() -> Path:

@@ -7,6 +7,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
+from typing import Iterable
 
 from . import models as m
 from .errors import DataError, UsageError
@@ -108,9 +109,13 @@ def instrument(data: DataSet, ident: str) -> m.Instrument:
     try:
         return data.instruments[ident]
     except KeyError:
-        near = difflib.get_close_matches(ident, list(data.instruments), n=3)
-        raise DataError(f"unknown instrument id '{ident}'", None,
-                        ("did you mean " + ", ".join(near) + "?") if near else "add it to legal_refs/") from None
+        raise unknown_instrument(data.instruments, ident) from None
+
+
+def unknown_instrument(known: Iterable[str], ident: str) -> DataError:
+    near = difflib.get_close_matches(ident, list(known), n=3)
+    return DataError(f"unknown instrument id '{ident}'", None,
+                     ("did you mean " + ", ".join(near) + "?") if near else "add it to legal_refs/")
 
 
 # --------------------------------------------------------------------------- agencies, values, signer
@@ -138,14 +143,22 @@ def agency_name(data: DataSet, profile: m.Province, role: str, as_of: dt.date, y
 
 
 def value_for(data: DataSet, target: m.Target, year: int, as_of: dt.date) -> m.DatedValue | None:
-    """The latest value dated on or before 1 January of the plan year whose basis existed at drafting."""
+    """The latest value dated on or before 1 January of the plan year, set for this year or a later
+    one (an end point that has passed is not this year's figure), whose basis existed at drafting."""
     start = dt.date(year, 1, 1)
     chosen = None
     for v in sorted(target.values, key=lambda v: v.from_):
-        basis = data.instruments.get(v.basis)
-        if v.from_ <= start and (basis is None or basis.signed is None or basis.signed <= as_of):
+        basis = data.instruments.get(v.basis) if v.basis else None
+        signed = basis is None or basis.signed is None or basis.signed <= as_of
+        if v.from_ <= start and signed and year <= v.for_year:
             chosen = v
     return chosen
+
+
+def previous_value(data: DataSet, target: m.Target, year: int, as_of: dt.date) -> m.DatedValue | None:
+    """The last value set for an earlier year: a hint for the officer who fills this year's blank."""
+    earlier = [v for v in target.values if v.for_year < year]
+    return max(earlier, key=lambda v: (v.for_year, v.from_)) if earlier else None
 
 
 def signer_for(profile: m.Province, year: int, as_of: dt.date) -> m.Signer | None:

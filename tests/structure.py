@@ -34,7 +34,7 @@ def assert_structure(draft, profile) -> None:
     texts = [p.text for p in paras]
     assert texts[0] == "KẾ HOẠCH"
     assert texts[1].endswith(f"{profile.official_name} năm {ctx.year}")
-    assert texts[2].startswith("Căn cứ ")
+    assert texts[2].startswith(("Căn cứ ", "Thực hiện "))
     assert [p.text for p in paras if p.style.name == "KH Muc"] == MUC
     areas = [p.text for p in paras if p.style.name == "KH Khoan"][2:9]
     assert [a.split(".")[0] for a in areas] == [str(i) for i in range(1, 8)]
@@ -48,7 +48,9 @@ def assert_structure(draft, profile) -> None:
     numbers = [int(r[0]) for r in rows if r[0].isdigit()]
     assert numbers == list(range(1, len(numbers) + 1)) and numbers
     for p in ctx.preamble:
-        assert p.text.startswith("Căn cứ ") and p.text.endswith(";")
+        # a legal basis is introduced with "Căn cứ", a guidance letter with "Thực hiện" (seed 004)
+        verb = "Thực hiện " if re.match(r"Thực hiện (Công văn|Văn bản|Hướng dẫn) ", p.text) else "Căn cứ "
+        assert p.text.startswith(verb) and p.text.endswith(";")
 
 
 def all_text(draft) -> str:

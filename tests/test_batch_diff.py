@@ -47,7 +47,8 @@ def test_batch_all_2026_writes_34_drafts(cli, tmp_path):
 def test_diff_reports_target_value_changes_with_their_basis(cli):
     res = cli("diff", "-p", "Quảng Ngãi", "--from", "2027", "--to", "2028")
     assert res.exit_code == 0
-    assert "t-hai-long: 90% → 95% (basis Nghị quyết 76/NQ-CP → Quyết định 282/QĐ-TTg)" in res.output
+    # no instrument sets a 2027 figure (the province fills it); QĐ 282/QĐ-TTg sets 95% for 2028–2030
+    assert "t-hai-long: blank (to fill) → 95% (Quyết định 282/QĐ-TTg, for 2030)" in res.output
 
 
 def test_diff_reports_the_two_tier_reform(cli):

@@ -58,10 +58,18 @@ def test_role_ending_without_gate(mini):
     assert res.exit_code == 1 and "ag('ubnd_huyen') names a role that ends on 2025-07-01" in res.output
 
 
-def test_target_without_value_for_a_year(mini):
-    _edit(mini / "rulepacks/national/targets.yaml", '    no_value_reason: "Kế hoạch năm 2021 được lập trước Nghị quyết 76/NQ-CP."\n', "")
+def test_value_set_for_a_year_before_it_applies(mini):
+    _edit(mini / "rulepacks/national/targets.yaml", "{from: 2026-01-01, for_year: 2030,", "{from: 2026-01-01, for_year: 2024,")
     res = _check(mini)
-    assert res.exit_code == 1 and "target has no value for plan year(s) [2021]" in res.output
+    assert res.exit_code == 1 and "value 90% is set for 2024 but applies from 2026-01-01" in res.output
+
+
+def test_layer_that_drops_an_unknown_rule(mini):
+    _edit(mini / "rulepacks/provinces/kon-tum.yaml", "province:\n",
+          "province:\n  layer:\n    drop:\n      - {id: no-such-rule, reason: not ours}\n")
+    res = _check(mini)
+    assert res.exit_code == 1
+    assert "kon-tum.yaml:4:14:" in res.output and "drop names 'no-such-rule'" in res.output
 
 
 def test_template_smart_quotes_and_unknown_variables(mini):

@@ -33,7 +33,7 @@ def _try(rel: str, text: str) -> None:
         shutil.copytree(MINI, root)
         (root / rel).write_text(text, encoding="utf-8")
         try:
-            data, _ = _load_compiled(root)
+            data, _ = _load_compiled(root, pipeline.validate)
             pipeline.plan_context(data, "Kon Tum", 2024)
         except DrafterError as exc:
             assert str(exc)

@@ -58,7 +58,7 @@ def test_explain_after_staff_edit(mini, tmp_path):
     out.write_bytes(buf.getvalue())
     res = _run("explain", str(out), "một cửa, một cửa liên thông", "--data-dir", str(mini))
     assert res.exit_code == 0, res.output
-    assert "task 'tthc-1' at rulepacks/national/areas.yaml:13" in res.output
+    assert "task 'tthc-1' of the national rule pack, at rulepacks/national/areas.yaml:13" in res.output
     assert "Nghị định số 61/2018/NĐ-CP ngày 23 tháng 4 năm 2018 của Chính phủ" in res.output
 
 
@@ -114,6 +114,8 @@ def test_provenance_covers_the_shipped_kon_tum_2024_draft(data, kontum_2024):
     tasks = [r for r in rec["rows"] if r["kind"] == "task"]
     assert len(tasks) == sum(1 for r in table.rows[1:] if r.cells[0].text.strip().isdigit())
     for entry in [*rec["paragraphs"], *rec["rows"]]:
-        assert entry["source"]["id"] in data.origins, entry["source"]
+        src = entry["source"]
+        origins = data.origins if src["layer"] == "national" else data.layer_origins[src["layer"]]
+        assert src["id"] in origins, src
         assert (data.root / entry["source"]["file"]).is_file()
     assert any(e["source"]["id"] == "kon-tum.signers" and e["text"] == "Lê Ngọc Tuấn" for e in rec["paragraphs"])

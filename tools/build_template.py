@@ -201,7 +201,7 @@ def build(out: Path) -> None:
     hdr = doc.add_table(rows=2, cols=2)
     hdr.alignment = WD_TABLE_ALIGNMENT.CENTER
     no_borders(hdr)
-    widths(hdr, (6.75, 10.0))
+    widths(hdr, (5.2, 10.3))  # 15.5 cm, the text width; the Quốc hiệu at 13 pt takes ~9.6 cm + cell padding
     left, right = hdr.cell(0, 0), hdr.cell(0, 1)
     left.paragraphs[0].style = head13
     left.paragraphs[0].add_run("{{ labels.co_quan }}").bold = True
@@ -245,7 +245,7 @@ def build(out: Path) -> None:
     # Signature block (ô 7, 9b): Nơi nhận on the left, authority and signer on the right
     sig = doc.add_table(rows=1, cols=2)
     no_borders(sig)
-    widths(sig, (5.28, 11.10))
+    widths(sig, (7.0, 8.5))  # 15.5 cm: the text width (Nơi nhận wide enough for one line per recipient)
     left, right = sig.cell(0, 0), sig.cell(0, 1)
     left.paragraphs[0].style = noi_nhan_label
     left.paragraphs[0].add_run("{{ labels.noi_nhan }}")
@@ -279,14 +279,16 @@ def build(out: Path) -> None:
     add(doc, "{{ labels.kem_theo }}", head14, italic=True)
     rule(doc, head13, 9.0)
 
-    cols = (1.2, 8.5, 3.5, 3.8, 5.0, 3.2)
-    table = doc.add_table(rows=8, cols=6)
+    # The columns come from the plan's shape (document.yaml, a province's layer): the header and the
+    # task rows loop over them ({%tc %}); drafter.render sets the widths after rendering.
+    table = doc.add_table(rows=8, cols=4)
     all_borders(table)
-    widths(table, cols)
-    heads = ("col_tt", "col_task", "col_product", "col_lead", "col_coop", "col_deadline")
-    for c, key in zip(table.rows[0].cells, heads):
+    widths(table, (1.2, 8.0, 8.0, 8.0))
+    head = table.rows[0].cells
+    for c, text in zip(head, ("{%tc for h in columns.head %}", "{{ h }}", "{%tc endfor %}")):
         c.paragraphs[0].style = cell_c
-        c.paragraphs[0].add_run("{{ labels.%s }}" % key).bold = True
+        c.paragraphs[0].add_run(text).bold = True
+    head[2].merge(head[3])
     repeat_header(table.rows[0])
     tags = {1: "{%tr for r in appendix %}", 2: "{%tr if r.kind == 'area' %}", 4: "{%tr else %}",
             6: "{%tr endif %}", 7: "{%tr endfor %}"}
@@ -296,14 +298,15 @@ def build(out: Path) -> None:
     area = table.rows[3]
     area.cells[0].paragraphs[0].style = cell_c
     area.cells[0].paragraphs[0].add_run("{{ r.tt }}").bold = True
-    merged = area.cells[1].merge(area.cells[5])
-    merged.paragraphs[0].style = cell
-    merged.paragraphs[0].add_run("{{r r.task }}")
+    area.cells[1].paragraphs[0].style = cell
+    area.cells[1].paragraphs[0].add_run("{% colspan columns.span %}{{r r.task }}")
+    for tc in area._tr.tc_lst[2:]:  # the spanned cell stands for every column after TT
+        area._tr.remove(tc)
     task = table.rows[5]
-    for c, (name, style) in zip(task.cells, (("tt", cell_c), ("task", cell), ("product", cell),
-                                             ("lead", cell), ("coop", cell), ("deadline", cell_c))):
+    for c, (text, style) in zip(task.cells, (("{{ r.tt }}", cell_c), ("{%tc for c in r.cells %}", cell),
+                                             ("{{r c.rt }}", cell), ("{%tc endfor %}", cell))):
         c.paragraphs[0].style = style
-        c.paragraphs[0].add_run("{{ r.tt }}" if name == "tt" else "{{r r.%s }}" % name)
+        c.paragraphs[0].add_run(text)
 
     # python-docx's default template carries a thumbnail of an unrelated page; drop it.
     pkg_rels = doc.part.package.rels

@@ -1,0 +1,258 @@
+"""Resolve the data for one (unit, kind, plan year, drafting date) into a frozen snapshot.
+
+This is the only step that asks date questions (with the helpers of `selection`): every `when`,
+replacement chain, amendment, agency rename, dated target value and signer is applied here, once,
+the way OpenFisca's `parameters(instant)` returns the parameters at an instant. Layers are merged
+first (national ← province), so a province's rule replaces or drops a national one before dates are
+applied. What comes out only needs laying out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from . import layers
+from . import models as m
+from . import selection as sel
+from .errors import DataError, Location
+from .loader import DataSet
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a rule was defined: its layer ("national" or a province id) and file:line."""
+
+    layer: str
+    where: Location | None
+
+
+@dataclass(frozen=True)
+class TargetValue:
+    """A target's value for the plan year, or None with what the reader must fill in."""
+
+    value: m.DatedValue | None
+    basis: m.Instrument | None
+    #: the last value set before this year, shown to the officer who must fill the blank
+    previous: m.DatedValue | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    target: m.Target
+    value: TargetValue
+
+
+@dataclass(frozen=True)
+class ResolvedArea:
+    area: m.Area
+    tasks: tuple[m.Task | m.ProvinceTask, ...]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An instrument as cited at the drafting date: the chain of replacements that leads to the one in
+    force (last), and the amendments of that one already signed."""
+
+    chain: tuple[m.Instrument, ...]
+    amendments: tuple[m.Instrument, ...] = ()
+
+    @property
+    def instrument(self) -> m.Instrument:
+        return self.chain[-1]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    kind: m.Kind
+    unit: m.Province
+    year: int
+    as_of: dt.date
+    date: dt.date | None
+    citation: m.CitationFormats
+    labels: Mapping[str, str]
+    systems: Mapping[str, str]
+    shape: m.Shape
+    body: tuple[m.Node, ...]
+    areas: tuple[ResolvedArea, ...]
+    targets: tuple[ResolvedTarget, ...]
+    responsibilities: tuple[m.Responsibility, ...]
+    rows: tuple[m.AppendixRow, ...]
+    preamble: tuple[tuple[m.PreambleItem, Citation], ...]
+    noi_nhan: tuple[m.Recipient, ...]
+    signer: m.Signer | None
+    data_root: object
+    dropped: tuple[layers.Dropped, ...] = ()
+    _agencies: Mapping[str, str | DataError] = field(default_factory=dict)
+    _citations: Mapping[str, Citation | DataError] = field(default_factory=dict)
+    _origins: Mapping[str, Origin] = field(default_factory=dict)
+
+    def agency(self, role: str) -> str:
+        name = self._agencies.get(role)
+        if name is None:
+            raise DataError(f"unknown agency role '{role}'", None, "add it to rulepacks/national/agencies.yaml")
+        if isinstance(name, DataError):
+            raise name
+        return name
+
+    def cited(self, ident: str) -> Citation:
+        c = self._citations.get(ident)
+        if c is None:
+            raise sel.unknown_instrument(self._citations, ident)
+        if isinstance(c, DataError):
+            raise c
+        return c
+
+    def origin(self, ident: str) -> Origin:
+        return self._origins.get(ident) or Origin(layers.NATIONAL, None)
+
+
+def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.date,
+            date: dt.date | None = None) -> Snapshot:
+    """Everything the plan of `unit` for `year`, drafted on `as_of`, is made of."""
+    layer = unit.layer
+    lname = unit.id
+
+    def ok(when: m.When) -> bool:
+        return when.applies(as_of, year)
+
+    origins: dict[str, Origin] = {k: Origin(layers.NATIONAL, v) for k, v in data.origins.items()}
+    for ident, loc in data.layer_origins.get(unit.id, {}).items():
+        origins[ident] = Origin(lname, loc)
+    dropped_ids = {d.id for d in layer.drop}
+    dropped = tuple(layers.Dropped(d.id, d.reason, lname) for d in layer.drop)
+
+    # -- merge the layers (no dates)
+    body = layers.merge_tree(data.body, layer.body, dropped_ids, lname)
+    targets = layers.merge(data.targets, layer.targets, dropped_ids, lname)
+    resp = layers.merge(data.responsibilities, layer.responsibilities, dropped_ids, lname)
+    rows = layers.merge(data.rows, layer.rows, dropped_ids, lname)
+    shape = _shape(data.document.shape, layer.shape)
+
+    # -- apply dates, once
+    body = _order(_when_tree(body, ok), shape)
+    areas = tuple(
+        ResolvedArea(a, tuple(layers.merge([t for t in a.tasks if ok(t.when)],
+                                           [t for t in layer.tasks if t.area == a.id and ok(t.when)],
+                                           dropped_ids, lname)))
+        for a in sorted(data.areas, key=lambda a: a.number))
+    agencies = _agencies(data, unit, as_of, year)
+    citations = _citations(data, as_of)
+    snap_targets = tuple(ResolvedTarget(t, _value(data, t, layer.values.get(t.id, []), year, as_of))
+                         for t in targets if ok(t.when))
+    resp = [r.model_copy(update={"items": layers.merge([i for i in r.items if ok(i.when)],
+                                                       [i for i in layer.items if i.block == r.id and ok(i.when)],
+                                                       dropped_ids, lname, _item)})
+            for r in resp if ok(r.when)]
+    snap_resp = tuple(r for r in resp if r.items)
+    preamble = _preamble(data, unit, citations, ok, as_of, dropped_ids)
+    recipients = unit.noi_nhan if unit.noi_nhan is not None else data.document.noi_nhan
+    labels = {**data.document.labels, **layer.labels}
+    systems = {**data.document.systems, **unit.systems}
+    return Snapshot(
+        kind=kind, unit=unit, year=year, as_of=as_of, date=date, citation=data.citation,
+        labels=MappingProxyType(labels), systems=MappingProxyType(systems), shape=shape, body=tuple(body),
+        areas=areas, targets=snap_targets, responsibilities=snap_resp,
+        rows=tuple(r for r in rows if ok(r.when)), preamble=preamble,
+        noi_nhan=tuple(r for r in recipients if ok(r.when)), signer=sel.signer_for(unit, year, as_of),
+        data_root=data.root, dropped=dropped, _agencies=MappingProxyType(agencies),
+        _citations=MappingProxyType(citations), _origins=MappingProxyType(origins))
+
+
+def _shape(national: m.Shape, local: m.Shape) -> m.Shape:
+    return m.Shape(
+        sections=local.sections if local.sections is not None else national.sections,
+        headings={**national.headings, **local.headings},
+        responsibility_number=local.responsibility_number or national.responsibility_number,
+        appendix_columns=local.appendix_columns or national.appendix_columns,
+    )
+
+
+def _when_tree(nodes: list[m.Node], ok) -> list[m.Node]:
+    return [n.model_copy(update={"items": _when_tree(n.items, ok)}) if n.items else n for n in nodes if ok(n.when)]
+
+
+def _order(body: list[m.Node], shape: m.Shape) -> list[m.Node]:
+    """Top-level sections in the shape's order, under the shape's headings."""
+    if shape.sections is not None:
+        by_id = {n.id: n for n in body}
+        missing = [s for s in shape.sections if s not in by_id]
+        if missing:
+            raise DataError(f"shape.sections names {missing}, which are not top-level sections of the body",
+                            None, f"use the ids of the body's sections: {', '.join(by_id)}")
+        body = [by_id[s] for s in shape.sections]
+    if shape.headings:
+        body = _headings(body, shape.headings)
+    return body
+
+
+def _headings(nodes: list[m.Node], headings: Mapping[str, str]) -> list[m.Node]:
+    out = []
+    for n in nodes:
+        update: dict = {}
+        if n.id in headings:
+            update["text"] = headings[n.id]
+        if n.items:
+            update["items"] = _headings(n.items, headings)
+        out.append(n.model_copy(update=update) if update else n)
+    return out
+
+
+def _agencies(data: DataSet, unit: m.Province, as_of: dt.date, year: int) -> dict[str, str | DataError]:
+    out: dict[str, str | DataError] = {}
+    for role in {*data.agencies, *unit.agencies}:
+        try:
+            out[role] = sel.agency_name(data, unit, role, as_of, year)
+        except DataError as exc:
+            out[role] = exc
+    return out
+
+
+def _citations(data: DataSet, as_of: dt.date) -> dict[str, Citation | DataError]:
+    out: dict[str, Citation | DataError] = {}
+    for ident in data.instruments:
+        try:
+            chain = tuple(sel.replacements(data, ident, as_of))
+        except DataError as exc:
+            out[ident] = exc
+            continue
+        current = chain[-1]
+        amendments = tuple(a for a in (data.instruments.get(x) for x in current.amended_by)
+                           if a is not None and a.signed is not None and a.signed <= as_of)
+        out[ident] = Citation(chain, amendments)
+    return out
+
+
+def _item(i: m.LayerItem) -> m.ResponsibilityItem:
+    return m.ResponsibilityItem(id=i.id, text=i.text, when=i.when)
+
+
+def _value(data: DataSet, t: m.Target, own: list[m.DatedValue], year: int, as_of: dt.date) -> TargetValue:
+    """The province's own figure for the year if it set one, else the national value."""
+    local = t.model_copy(update={"values": own})
+    v = sel.value_for(data, local, year, as_of) if own else None
+    if v is None:
+        v = sel.value_for(data, t, year, as_of)
+    prev = sel.previous_value(data, t.model_copy(update={"values": [*t.values, *own]}), year, as_of) if v is None else None
+    return TargetValue(v, data.instruments.get(v.basis) if v and v.basis else None, prev)
+
+
+def _preamble(data: DataSet, unit: m.Province, citations: Mapping[str, Citation | DataError], ok, as_of: dt.date,
+              dropped: set[str]) -> tuple[tuple[m.PreambleItem, Citation], ...]:
+    out: list[tuple[m.PreambleItem, Citation]] = []
+    cited: set[str] = set()
+    for item in [*data.document.preamble, *unit.programmes]:
+        if item.id in dropped or not ok(item.when):
+            continue
+        ins = sel.instrument(data, item.cite)
+        if ins.signed is not None and ins.signed > as_of:
+            continue  # not yet signed when the plan is drafted
+        c = citations[item.cite]
+        if isinstance(c, DataError):
+            raise c
+        if c.instrument.id in cited:
+            continue  # two replaced instruments with one successor: cite it once
+        cited.add(c.instrument.id)
+        out.append((item, c))
+    return tuple(out)
