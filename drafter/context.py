@@ -256,9 +256,12 @@ class _Builder:
         cols = self.snap.shape.appendix_columns or []
         rows: list[Row] = []
         n = 0
+        numbered = any(c.key == "tt" for c in cols)
         for k, ra in enumerate(self.snap.areas):
             head, src = self.text(ra.area.appendix_title, "area", ra.area.id)
-            rows.append(Row(kind="area", tt=ROMAN[k], cells={"task": _runs(head, bold=True)}, source=src))
+            # without a TT column (seed 004) the numeral leads the area's own row
+            lead = [] if numbered else [Run(text=f"{ROMAN[k]}. ", bold=True)]
+            rows.append(Row(kind="area", tt=ROMAN[k], cells={"task": lead + _runs(head, bold=True)}, source=src))
             for row in self.snap.rows:
                 if row.area != ra.area.id:
                     continue

@@ -77,7 +77,7 @@ def template_context(ctx: PlanContext) -> dict[str, Any]:
     """The names the template uses; the kind's `template_names` (rulepacks/kinds.yaml) list them and
     `drafter check` compares the template's variables with that list."""
     sig = ctx.signature
-    data_cols = [c for c in ctx.columns if c.key != "tt"]
+    has_tt = any(c.key == "tt" for c in ctx.columns)
     return {
         "labels": ctx.labels,
         "date_line": ctx.date_line,
@@ -87,10 +87,12 @@ def template_context(ctx: PlanContext) -> dict[str, Any]:
         "noi_nhan": ctx.noi_nhan,
         "luu": ctx.luu,
         "sig": {"authority": sig.authority, "deputy": sig.deputy, "title": sig.title, "name": rich([sig.name])},
-        "columns": {"head": [c.label for c in ctx.columns], "span": len(data_cols)},
+        "columns": {"head": [c.label for c in ctx.columns], "tt": has_tt, "count": len(ctx.columns),
+                    "span": len(ctx.columns) - 1 if has_tt else len(ctx.columns)},
         "appendix": [
             {"kind": row.kind, "tt": row.tt, "task": rich(row.cells.get("task", [])),
-             "cells": [{"rt": rich(row.cells.get(c.key, [])), "center": c.align == "center"} for c in data_cols]}
+             "cells": [{"rt": rich([Run(text=row.tt)] if c.key == "tt" else row.cells.get(c.key, []))}
+                       for c in ctx.columns]}
             for row in ctx.appendix
         ],
     }

@@ -281,7 +281,7 @@ def build(out: Path) -> None:
 
     # The columns come from the plan's shape (document.yaml, a province's layer): the header and the
     # task rows loop over them ({%tc %}); drafter.render sets the widths after rendering.
-    table = doc.add_table(rows=8, cols=4)
+    table = doc.add_table(rows=10, cols=4)
     all_borders(table)
     widths(table, (1.2, 8.0, 8.0, 8.0))
     head = table.rows[0].cells
@@ -290,8 +290,10 @@ def build(out: Path) -> None:
         c.paragraphs[0].add_run(text).bold = True
     head[2].merge(head[3])
     repeat_header(table.rows[0])
-    tags = {1: "{%tr for r in appendix %}", 2: "{%tr if r.kind == 'area' %}", 4: "{%tr else %}",
-            6: "{%tr endif %}", 7: "{%tr endfor %}"}
+    # Area rows: the numeral in the TT column and the area spanning the rest, or (no TT column,
+    # seed 004) one cell across the table. Task rows: one cell per column.
+    tags = {1: "{%tr for r in appendix %}", 2: "{%tr if r.kind == 'area' and columns.tt %}",
+            4: "{%tr elif r.kind == 'area' %}", 6: "{%tr else %}", 8: "{%tr endif %}", 9: "{%tr endfor %}"}
     for i, text in tags.items():
         table.rows[i].cells[0].paragraphs[0].style = cell
         table.rows[i].cells[0].paragraphs[0].add_run(text)
@@ -302,11 +304,16 @@ def build(out: Path) -> None:
     area.cells[1].paragraphs[0].add_run("{% colspan columns.span %}{{r r.task }}")
     for tc in area._tr.tc_lst[2:]:  # the spanned cell stands for every column after TT
         area._tr.remove(tc)
-    task = table.rows[5]
-    for c, (text, style) in zip(task.cells, (("{{ r.tt }}", cell_c), ("{%tc for c in r.cells %}", cell),
-                                             ("{{r c.rt }}", cell), ("{%tc endfor %}", cell))):
-        c.paragraphs[0].style = style
+    whole = table.rows[5]
+    whole.cells[0].paragraphs[0].style = cell
+    whole.cells[0].paragraphs[0].add_run("{% colspan columns.count %}{{r r.task }}")
+    for tc in whole._tr.tc_lst[1:]:
+        whole._tr.remove(tc)
+    task = table.rows[7]
+    for c, text in zip(task.cells, ("{%tc for c in r.cells %}", "{{r c.rt }}", "{%tc endfor %}")):
+        c.paragraphs[0].style = cell
         c.paragraphs[0].add_run(text)
+    task.cells[2].merge(task.cells[3])
 
     # python-docx's default template carries a thumbnail of an unrelated page; drop it.
     pkg_rels = doc.part.package.rels
