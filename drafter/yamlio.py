@@ -2,11 +2,27 @@
 
 Validation errors from pydantic carry a path such as ("targets", 3, "values", 0, "from"); `Positions`
 turns that path back into `file:line:col`, so every data error points at the line to edit.
+
+Data files are untrusted input, so reading one is bounded and constructs nothing but plain data:
+
+- a file larger than `DRAFTER_MAX_YAML_BYTES` (default 1 MB; the largest shipped file is under 40 kB,
+  and ruamel's pure-Python parser reads dense YAML at about 100 kB/s) is refused before it is read;
+- any explicit tag (`!!python/object:…`, `!!binary`, `!!set`, `!foo`, even `!!str`) is refused, and so
+  is a plain value that YAML itself would read as something other than text, a number, a boolean,
+  null or a date (`=` is `!!value`): drafter data is only mappings, lists and those scalars;
+- aliases are counted while the file is composed, before anything is built from it: an alias that
+  refers to the node containing it (`&a [*a]`) is refused, and so is a file whose aliases would
+  expand to more than `DRAFTER_MAX_YAML_NODES` (default 100 000) nodes (a "billion laughs" file);
+- nesting deeper than `MAX_DEPTH` levels is refused (the real data nests about 10 deep);
+- any other error from ruamel (a bad date such as 2024-02-30, a duplicate key) becomes a DataError
+  at the line of the offending value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -14,11 +30,25 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+from ruamel.yaml.nodes import MappingNode
+from ruamel.yaml.scanner import RoundTripScanner
 
 from .errors import DataError, Location
 
 PathKey = tuple[Any, ...]
+
+MAX_BYTES = 1_000_000  # per file; override with DRAFTER_MAX_YAML_BYTES
+MAX_NODES = 100_000  # nodes reached through aliases, per file; override with DRAFTER_MAX_YAML_NODES
+MAX_DEPTH = 64  # nesting levels of mappings and lists
+
+_STD = "tag:yaml.org,2002:"
+_MERGE = _STD + "merge"  # the `<<` key
+#: the tags YAML may resolve an untagged scalar to that drafter reads
+_IMPLICIT_OK = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
 def nfc(text: str) -> str:
@@ -45,21 +75,179 @@ class Positions:
         return Location(self.path, *self._pos.get((), (1, 1)))
 
 
-def _plain(node: Any, key: PathKey, pos: Positions) -> Any:
+class _Refused(Exception):
+    """Raised inside ruamel's composer or constructor; `load_yaml` turns it into a located DataError."""
+
+    def __init__(self, message: str, mark: Any, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.mark, self.hint = message, mark, hint
+
+
+def _tag_text(ctag: Any) -> str:
+    """A tag as written in the file: `!!binary`, `!foo`, `!<tag:example.com:x>`."""
+    handle, suffix = getattr(ctag, "handle", None), getattr(ctag, "suffix", None)
+    if handle is not None:
+        return f"{handle}{suffix or ''}"
+    text = str(suffix if suffix is not None else ctag)
+    if text == "!":  # the non-specific tag, as in `! 12`
+        return text
+    return "!!" + text[len(_STD):] if text.startswith(_STD) else f"!<{text}>"
+
+
+class _GuardedScanner(RoundTripScanner):
+    """ruamel's scanner, refusing deep `[`/`{` nesting up front: the scanner keeps one possible simple
+    key per open bracket and walks them all for every token, so 5 MB of `[` would take hours."""
+
+    def fetch_flow_collection_start(self, TokenClass: Any, to_push: Any) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused(f"lists and mappings nested more than {MAX_DEPTH} levels deep", self.reader.get_mark(),
+                           "flatten the data")
+        super().fetch_flow_collection_start(TokenClass, to_push)
+
+
+class _GuardedComposer(Composer):
+    """ruamel's composer, refusing tags, deep nesting and alias bombs as the nodes are composed.
+
+    `expanded` counts the nodes of the document as if every alias were replaced by a copy of its
+    anchor's node; `aliased` counts those reached through aliases. Both are known before anything is
+    constructed, so a "billion laughs" file is refused after reading it once, in linear time."""
+
+    max_nodes = MAX_NODES
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.warn_double_anchors = False  # legal YAML (the later anchor wins); ruamel's warning is noise
+        self.expanded = 0
+        self.aliased = 0
+        self._sizes: dict[int, int] = {}  # id(anchored node) -> expanded size, set once it is complete
+        self._level = 0
+
+    def compose_document(self) -> Any:
+        self.expanded = self.aliased = 0
+        self._sizes = {}
+        return super().compose_document()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)  # raises on an undefined alias
+            size = self._sizes.get(id(node))
+            if size is None:  # the anchored node is still being composed: it contains this alias
+                raise _Refused(f"alias *{event.anchor} refers to a node that contains it (a recursive structure)",
+                               event.start_mark, "drafter data cannot be recursive; remove the alias")
+            self.expanded += size
+            self.aliased += size
+            if self.aliased > self.max_nodes:
+                raise _Refused(
+                    f"the aliases of this file expand to more than {self.max_nodes} nodes "
+                    f"(limit DRAFTER_MAX_YAML_NODES={self.max_nodes}); remove the aliases, or if the data really "
+                    "needs them raise the limit by setting the environment variable DRAFTER_MAX_YAML_NODES",
+                    event.start_mark)
+            return node
+        ctag = getattr(event, "ctag", None)
+        if ctag is not None:
+            tag = _tag_text(ctag)
+            raise _Refused(f"tag {tag} is not allowed in drafter data; remove the tag", event.start_mark,
+                           "drafter data holds only text, numbers, dates, true/false, lists and mappings"
+                           + ("; to keep a value as text, put it in quotes" if tag in ("!!str", "!") else ""))
+        collection = isinstance(event, (MappingStartEvent, SequenceStartEvent))
+        if collection:
+            self._level += 1
+            if self._level > MAX_DEPTH:
+                raise _Refused(f"lists and mappings nested more than {MAX_DEPTH} levels deep", event.start_mark,
+                               "flatten the data")
+        start = self.expanded
+        node = super().compose_node(parent, index)
+        if collection:
+            self._level -= 1
+        elif node.tag not in _IMPLICIT_OK and not (node.tag == _MERGE and isinstance(parent, MappingNode)
+                                                    and index is None):  # e.g. `=`, read by YAML as !!value
+            raise _Refused(f"'{node.value}' is read by YAML as {_tag_text(node.tag)}, which drafter data does "
+                           "not use; put the value in quotes", node.start_mark)
+        self.expanded += 1
+        if node.anchor is not None:
+            self._sizes[id(node)] = self.expanded - start
+        return node
+
+
+class _GuardedConstructor(RoundTripConstructor):
+    """ruamel's round-trip constructor; an error building one value is reported at that value."""
+
+    def construct_non_recursive_object(self, node: Any, tag: Any = None) -> Any:
+        try:
+            return super().construct_non_recursive_object(node, tag)
+        except (YAMLError, _Refused, RecursionError):
+            raise
+        except Exception as exc:  # e.g. ValueError for the date 2024-02-30, or an over-long integer
+            raise _Refused(f"cannot read the value '{_short(node.value)}': {exc}", node.start_mark,
+                           "fix the value, or put it in quotes if it is text") from None
+
+
+def _short(value: Any) -> str:
+    text = str(value) if not isinstance(value, list) else "…"
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _limit(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise DataError(f"{name}={raw!r} is not a positive whole number", name,
+                        f"set {name} to a number such as {default}, or unset it")
+    return value
+
+
+def _where(path: Path, mark: Any) -> Location:
+    return Location(path, mark.line + 1, mark.column + 1) if mark is not None else Location(path)
+
+
+def _lc(node: CommentedMap, k: Any, block: bool) -> tuple[int, int]:
+    """0-based (line, col) of key `k` of `node`: of the key for a block, of the value for a scalar. A key
+    merged in with `<<:` is found in the mapping it comes from."""
+    if k in node.lc.data:
+        return node.lc.key(k) if block else node.lc.value(k)
+    for merged in getattr(node, "merge", None) or []:
+        source = merged[1] if isinstance(merged, tuple) else merged
+        if isinstance(source, CommentedMap) and source is not node and k in source:
+            return _lc(source, k, block)
+    return node.lc.line or 0, node.lc.col or 0
+
+
+class _Budget:
+    """Nodes `_plain` may still create: a second guard, behind the composer's, on alias expansion."""
+
+    def __init__(self, left: int, pos: Positions) -> None:
+        self.left, self.pos = left, pos
+
+    def take(self, key: PathKey) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise DataError("the file expands to too many nodes (limit DRAFTER_MAX_YAML_NODES)", self.pos.at(key),
+                            "remove the aliases (&name / *name) from the file")
+
+
+def _plain(node: Any, key: PathKey, pos: Positions, budget: _Budget) -> Any:
+    budget.take(key)
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for k, v in node.items():
+            budget.take(key + (k,))
             # a scalar is located at its value (what to fix), a block at its key
-            line, col = node.lc.value(k) if not isinstance(v, (CommentedMap, CommentedSeq)) else node.lc.key(k)
+            line, col = _lc(node, k, isinstance(v, (CommentedMap, CommentedSeq)))
             pos.add(key + (k,), line, col)
-            out[nfc(k) if isinstance(k, str) else k] = _plain(v, key + (k,), pos)
+            out[nfc(k) if isinstance(k, str) else k] = _plain(v, key + (k,), pos, budget)
         return out
     if isinstance(node, CommentedSeq):
         items = []
         for i, v in enumerate(node):
             line, col = node.lc.item(i)
             pos.add(key + (i,), line, col)
-            items.append(_plain(v, key + (i,), pos))
+            items.append(_plain(v, key + (i,), pos, budget))
         return items
     if isinstance(node, str):
         return nfc(str(node))
@@ -68,31 +256,71 @@ def _plain(node: Any, key: PathKey, pos: Positions) -> Any:
     return node
 
 
-def load_yaml(path: Path) -> tuple[Any, Positions]:
-    """Parse `path`; raise DataError with the position of a syntax error, or for an empty file."""
-    pos = Positions(path)
+def _read(path: Path) -> str:
+    """The text of `path`, refusing a file over the size limit before reading it."""
+    max_bytes = _limit("DRAFTER_MAX_YAML_BYTES", MAX_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise DataError("not a regular file", path, "data files must be ordinary .yaml files")
+        if st.st_size > max_bytes:
+            raise DataError(_too_big(st.st_size, max_bytes), Location(path, 1, 1), _too_big_hint(max_bytes))
+        with path.open("rb") as f:
+            raw = f.read(max_bytes + 1)  # bounded, should the file grow after stat()
     except FileNotFoundError:
         raise DataError("file not found", path, "check the data directory (see `drafter check`)") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text (byte {exc.start})", path, "save the file as UTF-8") from None
     except OSError as exc:
         raise DataError(f"cannot read the file: {exc.strerror}", path) from None
+    if len(raw) > max_bytes:
+        raise DataError(_too_big(len(raw), max_bytes), Location(path, 1, 1), _too_big_hint(max_bytes))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start})", path, "save the file as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as reading in text mode did
+
+
+def _too_big(size: int, max_bytes: int) -> str:
+    return (f"file is {size} bytes, over the limit of {max_bytes} bytes (DRAFTER_MAX_YAML_BYTES); "
+            "split the file, or if it really must be this large raise DRAFTER_MAX_YAML_BYTES")
+
+
+def _too_big_hint(max_bytes: int) -> str:
+    return f"drafter's data files are well under 100 kB; set DRAFTER_MAX_YAML_BYTES above {max_bytes} to allow it"
+
+
+def load_yaml(path: Path) -> tuple[Any, Positions]:
+    """Parse `path`; raise DataError with the position of a syntax error, a refused construct (tag,
+    alias bomb, recursive alias, too large a file), or for an empty file."""
+    pos = Positions(path)
+    text = _read(path)
     yaml = YAML(typ="rt")
+    yaml.Scanner = _GuardedScanner
+    yaml.Composer = _GuardedComposer
+    yaml.Constructor = _GuardedConstructor
+    max_nodes = _limit("DRAFTER_MAX_YAML_NODES", MAX_NODES)
+    yaml.composer.max_nodes = max_nodes
     try:
         data = yaml.load(text)
+        if data is None:
+            raise DataError("file is empty", Location(path, 1, 1), "add the data or delete the file")
+        pos.add((), 0, 0)
+        return _plain(data, (), pos, _Budget(yaml.composer.expanded + max_nodes, pos)), pos
+    except _Refused as exc:
+        raise DataError(exc.message, _where(path, exc.mark), exc.hint) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
         what = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise DataError(f"YAML syntax error: {what}", where, "fix the YAML at that line") from None
+        raise DataError(f"YAML syntax error: {what}", _where(path, mark), "fix the YAML at that line") from None
     except YAMLError as exc:
         raise DataError(f"YAML error: {exc}", path) from None
-    if data is None:
-        raise DataError("file is empty", Location(path, 1, 1), "add the data or delete the file")
-    pos.add((), 0, 0)
-    return _plain(data, (), pos), pos
+    except RecursionError:
+        raise DataError("the YAML is nested too deeply to read", Location(path, 1, 1), "flatten the data") from None
+    except DataError:
+        raise
+    except Exception as exc:  # anything else ruamel raises is still a problem of this file, not a crash
+        raise DataError(f"cannot read the YAML: {type(exc).__name__}: {exc}", Location(path, 1, 1),
+                        "fix the YAML, or report this file to the drafter maintainers") from None
 
 
 def validate(model: type[BaseModel], data: Any, pos: Positions, key: PathKey = ()) -> Any:

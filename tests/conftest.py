@@ -9,6 +9,16 @@ from pathlib import Path
 os.environ["DRAFTER_CACHE_DIR"] = tempfile.mkdtemp(prefix="drafter-test-cache-")
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis: under CI (.ci/run exports HYPOTHESIS_PROFILE=ci; any CI variable does the same) every run
+# draws the same examples, so a red build is reproducible and a green one is not luck; on a developer's
+# machine Hypothesis's default profile keeps exploring new random examples. `--hypothesis-profile` wins.
+settings.register_profile("ci", derandomize=True, deadline=None, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+_profile = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if "CI" in os.environ else None)
+if _profile:
+    settings.load_profile(_profile)
 
 from drafter import pipeline
 from drafter.docx_text import open_docx
