@@ -219,7 +219,8 @@ def _citations(data: DataSet, as_of: dt.date) -> dict[str, Citation | DataError]
             continue
         current = chain[-1]
         amendments = tuple(a for a in (data.instruments.get(x) for x in current.amended_by)
-                           if a is not None and a.signed is not None and a.signed <= as_of)
+                           if a is not None and (a.signed or a.effective) is not None
+                           and (a.signed or a.effective) <= as_of)
         out[ident] = Citation(chain, amendments)
     return out
 
