@@ -174,8 +174,15 @@ def check_references(data: DataSet) -> Iterator[Finding]:
         if t.area not in areas:
             yield Finding(o.get(t.id, data.root), f"target area '{t.area}' is not one of {sorted(areas)}")
         for v in t.values:
-            if v.basis not in data.instruments:
-                yield Finding(o.get(t.id, data.root), f"value basis '{v.basis}' is not in legal_refs/")
+            where = o.get(t.id, data.root)
+            if v.basis is None:
+                yield Finding(where, f"national value {v.value} names no instrument that sets it; a province's own "
+                                     f"figure goes in that province's layer (`layer.values`)")
+            elif v.basis not in data.instruments:
+                yield Finding(where, f"value basis '{v.basis}' is not in legal_refs/")
+            elif (v.source or "").startswith("seed:"):
+                yield Finding(where, f"value {v.value} is attributed to '{v.basis}' on the strength of {v.source}, a "
+                                     f"province's plan; record it in that province's layer, without a basis")
     for row in data.rows:
         where = o.get(row.id, data.root)
         if row.area not in areas:
@@ -236,10 +243,8 @@ def check_dates(data: DataSet) -> Iterator[Finding]:
 def check_layers(data: DataSet) -> Iterator[Finding]:
     """A province's layer must merge: what it drops, replaces or places relative to must exist, and its
     shape must name the body's sections. Merged as the resolver merges, for the unit's first plan year."""
-    import datetime as dt
-
     from .resolve import resolve
-    from .selection import YEARS
+    from .selection import default_as_of, first_year
 
     national = _national_ids(data)
     kinds = list(data.kinds.values())
@@ -252,11 +257,11 @@ def check_layers(data: DataSet) -> Iterator[Finding]:
                 yield Finding(own.get(d.id, where), f"drop names '{d.id}', which is not a rule of the national pack")
         if lay == m.Layer() or not kinds:
             continue
-        year = next((y for y in YEARS if p.exists.applies(dt.date(y - 1, 12, 15), y)), None)
+        year = first_year(p)
         if year is None:
             continue
         try:
-            resolve(data, kinds[0], p, year, dt.date(year - 1, 12, 15))
+            resolve(data, kinds[0], p, year, default_as_of(year))
         except DataError as exc:
             yield Finding(exc.where or where, f"layer of {p.id}: {exc.message}")
 

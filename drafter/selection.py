@@ -71,6 +71,11 @@ def find_province(data: DataSet, name: str, as_of: dt.date, year: int) -> m.Prov
                      "run `drafter provinces --year N` to list the units of that year")
 
 
+def first_year(p: m.Province) -> int | None:
+    """The first plan year (2021–2030) for which the unit drafts a plan."""
+    return next((y for y in YEARS if p.exists.applies(default_as_of(y), y)), None)
+
+
 def provinces_for(data: DataSet, year: int, as_of: dt.date | None = None) -> list[m.Province]:
     when = as_of or default_as_of(year)
     return sorted((p for p in data.provinces.values() if p.exists.applies(when, year)), key=lambda p: name_key(p.name))
