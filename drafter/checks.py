@@ -191,7 +191,7 @@ def check_references(data: DataSet) -> Iterator[Finding]:
             if role not in data.agencies:
                 yield Finding(where, f"appendix row names unknown role '{role}'")
     for p in data.provinces.values():
-        where = o.get(p.id, data.root)
+        where = data.layer_origins.get(p.id, {}).get(p.id, data.root)
         for ref in [p.successor] if p.successor else []:
             if ref not in data.provinces:
                 yield Finding(where, f"successor '{ref}' has no profile")
@@ -251,7 +251,7 @@ def check_layers(data: DataSet) -> Iterator[Finding]:
     for p in data.provinces.values():
         lay = p.layer
         own = data.layer_origins.get(p.id, {})
-        where = data.origins.get(p.id, data.root)
+        where = data.layer_origins.get(p.id, {}).get(p.id, data.root)
         for d in lay.drop:
             if d.id not in national:
                 yield Finding(own.get(d.id, where), f"drop names '{d.id}', which is not a rule of the national pack")

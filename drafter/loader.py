@@ -165,11 +165,12 @@ def load(root: Path) -> DataSet:
                 own.setdefault(f"values.{target_id}", pos.at(("province", "layer", "values", target_id)))
             for key in p.layer.labels:
                 own.setdefault(f"labels.{key}", pos.at(("province", "layer", "labels", key)))
+            # the profile's own records (programmes, signers) are the province's layer too
             for j, prog in enumerate(p.programmes):
-                c._remember(prog, pos, ("province", "programmes", j))
-            c.origins.setdefault(p.id, pos.at(("province", "id")))
+                c._remember(prog, pos, ("province", "programmes", j), own)
+            own.setdefault(p.id, pos.at(("province", "id")))
             if p.signers:
-                c.origins.setdefault(f"{p.id}.signers", pos.at(("province", "signers")))
+                own.setdefault(f"{p.id}.signers", pos.at(("province", "signers")))
     kinds = {k.id: k for k in c.section("rulepacks/kinds.yaml", "kinds", m.Kind)}
     for k in kinds.values():
         if not (root / "templates" / k.template).is_file():

@@ -341,6 +341,7 @@ class Drop(Strict):
 
     id: str
     reason: str = Field(min_length=3)
+    when: When = Field(default_factory=ALWAYS)  # e.g. only for the plans the province's own plan covers
 
 
 class AppendixColumn(Strict):

@@ -120,8 +120,9 @@ def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.
     origins: dict[str, Origin] = {k: Origin(layers.NATIONAL, v) for k, v in data.origins.items()}
     for ident, loc in data.layer_origins.get(unit.id, {}).items():
         origins[ident] = Origin(lname, loc)
-    dropped_ids = {d.id for d in layer.drop}
-    dropped = tuple(layers.Dropped(d.id, d.reason, lname) for d in layer.drop)
+    drops = [d for d in layer.drop if ok(d.when)]
+    dropped_ids = {d.id for d in drops}
+    dropped = tuple(layers.Dropped(d.id, d.reason, lname) for d in drops)
 
     # -- merge the layers (no dates)
     body = layers.merge_tree(data.body, layer.body, dropped_ids, lname)
