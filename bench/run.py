@@ -76,7 +76,7 @@ def main() -> None:
         pipeline.draft(data, "Kon Tum", 2024)  # warm caches as a batch worker would
         inproc = _best(lambda: pipeline.draft(data, "Kon Tum", 2024), args.repeat * 4)
         ctx = pipeline.plan_context(data, "Kon Tum", 2024)
-        tpl_bytes = pipeline.template_bytes(data)
+        tpl_bytes = pipeline.template_bytes(data, pipeline.kind_of(data))
 
         def bare() -> None:
             """What any docxtpl tool does: the same template and context, docxtpl's own Jinja

@@ -102,6 +102,9 @@ def _texts(data: DataSet) -> Iterator[tuple[str, str, m.When | None]]:
             yield p.id, text, None
         for key, text in lay.shape.headings.items():
             yield p.id, text, None
+        for col in lay.shape.appendix_columns or []:
+            yield p.id, col.label, None
+            yield p.id, col.default, None
         for r in p.noi_nhan or []:
             yield p.id, r.text, r.when
     for col in data.document.shape.appendix_columns or []:

@@ -134,9 +134,9 @@ def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.
     # -- apply dates, once
     body = _order(_when_tree(body, ok), shape)
     areas = tuple(
-        ResolvedArea(a, tuple(layers.merge([t for t in a.tasks if ok(t.when)],
-                                           [t for t in layer.tasks if t.area == a.id and ok(t.when)],
-                                           dropped_ids, lname)))
+        ResolvedArea(_area_titles(a, shape), tuple(layers.merge([t for t in a.tasks if ok(t.when)],
+                                                                [t for t in layer.tasks if t.area == a.id and ok(t.when)],
+                                                                dropped_ids, lname)))
         for a in sorted(data.areas, key=lambda a: a.number))
     agencies = _agencies(data, unit, as_of, year)
     citations = _citations(data, as_of)
@@ -168,6 +168,14 @@ def _shape(national: m.Shape, local: m.Shape) -> m.Shape:
         responsibility_number=local.responsibility_number or national.responsibility_number,
         appendix_columns=local.appendix_columns or national.appendix_columns,
     )
+
+
+def _area_titles(a: m.Area, shape: m.Shape) -> m.Area:
+    """An area worded as the province words it: `headings` may name the area (its title in the body)
+    and `<area>.appendix` (its row in the appendix)."""
+    update = {k: shape.headings[key] for k, key in (("title", a.id), ("appendix_title", f"{a.id}.appendix"))
+              if key in shape.headings}
+    return a.model_copy(update=update) if update else a
 
 
 def _when_tree(nodes: list[m.Node], ok) -> list[m.Node]:

@@ -267,6 +267,9 @@ def build(out: Path) -> None:
 
     # Appendix: its own landscape section, numbered from 1 (ND 30 III.1đ)
     app = doc.add_section(WD_SECTION.NEW_PAGE)
+    # The paragraph that ends the body's section holds nothing: make it tiny, so that a signature block
+    # ending at the foot of a page does not push it onto a blank page of its own.
+    doc.paragraphs[-1].style = tag
     app.orientation = WD_ORIENT.LANDSCAPE
     app.page_width, app.page_height = Mm(297), Mm(210)
     app.top_margin, app.bottom_margin, app.left_margin, app.right_margin = Mm(20), Mm(20), Mm(30), Mm(15)
