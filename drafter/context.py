@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from . import models as m
 from .errors import DataError
@@ -143,12 +144,8 @@ class _Builder:
         loc = origin.where
         if loc is None:
             return Source(kind=kind, id=ident, layer=origin.layer)
-        path = str(loc.path)
-        try:
-            path = str(loc.path.relative_to(self.snap.data_root))  # type: ignore[union-attr,arg-type]
-        except (AttributeError, ValueError, TypeError):
-            pass
-        return Source(kind=kind, id=ident, layer=origin.layer, file=path, line=loc.line)
+        return Source(kind=kind, id=ident, layer=origin.layer, file=_relative(loc.path, self.snap.data_root),
+                      line=loc.line)
 
     def text(self, source: str, kind: str, ident: str, **extra: Any) -> tuple[Rendered, Source]:
         src = self.source(kind, ident)
@@ -282,6 +279,15 @@ class _Builder:
                 rows.append(Row(kind="task", tt=str(n), cells=cells, source=self.source("row", row.id),
                                 refs=list(dict.fromkeys(refs))))
         return rows
+
+
+@lru_cache(maxsize=1024)
+def _relative(path: Any, root: Any) -> str:
+    """A data file's path as provenance records it: relative to the data folder."""
+    try:
+        return str(path.relative_to(root))
+    except (AttributeError, ValueError, TypeError):
+        return str(path)
 
 
 def _cap(text: str) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Twips
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run as DocxRun
 from docxtpl import DocxTemplate, RichText
@@ -55,6 +54,13 @@ class _Template(DocxTemplate):
         from .cache import memo
 
         return memo("patch", src_xml, lambda: super(_Template, self).patch_xml(src_xml))
+
+    def fix_tables(self, xml: str) -> Any:
+        """docxtpl spreads the width of looped columns evenly (~3 ms); drafter sets the appendix's
+        grid from the plan's shape right after rendering (_column_widths), so only parse here."""
+        from lxml import etree
+
+        return etree.fromstring(xml, parser=etree.XMLParser(recover=True))
 
     def resolve_listing(self, xml: str) -> str:
         if self._LISTING.search(xml) is None:
@@ -183,29 +189,59 @@ def _comment_checks(tpl: DocxTemplate, ctx: PlanContext) -> None:
 
 def _column_widths(tpl: DocxTemplate, ctx: PlanContext) -> None:
     """The appendix table's columns come from the plan's shape: set its grid and cell widths (docxtpl's
-    column loop only repeats cells) and centre the columns that ask for it."""
-    table = next((t for t in tpl.docx.tables if len(t.rows) and len(t.rows[0].cells) == len(ctx.columns)
-                  and [c.text for c in t.rows[0].cells] == [c.label for c in ctx.columns]), None)
-    if table is None:
+    column loop only repeats cells) and centre the columns that ask for it. Plain lxml on the last
+    table, the appendix: python-docx's wrappers cost ~15 ms per draft here."""
+    tables = tpl.docx.element.body.findall(qn("w:tbl"))
+    if not tables or not ctx.columns:
         return
+    tbl = tables[-1]
     twips = [int(c.width * 567) for c in ctx.columns]
-    grid = table._tbl.tblGrid
+    grid = tbl.find(qn("w:tblGrid"))
     for col in list(grid):
         grid.remove(col)
     for w in twips:
-        el = grid.makeelement(qn("w:gridCol"), {qn("w:w"): str(w)})
-        grid.append(el)
-    for i, tr in enumerate(table._tbl.tr_lst):
+        grid.append(grid.makeelement(qn("w:gridCol"), {qn("w:w"): str(w)}))
+    centred = [c.align == "center" for c in ctx.columns]
+    tc_pr, tc_w, span_tag, val, p_pr, jc, r_pr = (qn(t) for t in ("w:tcPr", "w:tcW", "w:gridSpan", "w:val", "w:pPr",
+                                                                   "w:jc", "w:rPr"))
+    for i, tr in enumerate(tbl.iterfind(qn("w:tr"))):
+        tcs = tr.findall(qn("w:tc"))
+        task_row = i > 0 and len(tcs) == len(twips)
         pos = 0
-        tcs = tr.tc_lst
         for tc in tcs:
-            span = tc.grid_span
-            tc.width = Twips(sum(twips[pos:pos + span]))
-            # task rows: centre the columns that ask for it (TT, dates)
-            if i and len(tcs) == len(ctx.columns) and ctx.columns[pos].align == "center":
-                for p in tc.p_lst:
-                    p.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
+            props = tc.find(tc_pr)
+            if props is None:
+                props = tc.makeelement(tc_pr, {})
+                tc.insert(0, props)
+            sp = props.find(span_tag)
+            span = int(sp.get(val)) if sp is not None else 1
+            width = props.find(tc_w)
+            if width is None:
+                width = props.makeelement(tc_w, {})
+                props.insert(0, width)
+            width.set(qn("w:w"), str(sum(twips[pos:pos + span])))
+            width.set(qn("w:type"), "dxa")
+            if task_row and centred[pos]:  # TT, dates
+                for p in tc.iterfind(qn("w:p")):
+                    _centre(p, p_pr, jc, r_pr, val)
             pos += span
+
+
+def _centre(p: Any, p_pr: str, jc: str, r_pr: str, val: str) -> None:
+    """Centre a paragraph: w:jc goes before the paragraph mark's w:rPr, as the schema orders them."""
+    props = p.find(p_pr)
+    if props is None:
+        props = p.makeelement(p_pr, {})
+        p.insert(0, props)
+    el = props.find(jc)
+    if el is None:
+        el = props.makeelement(jc, {})
+        mark = props.find(r_pr)
+        if mark is not None:
+            mark.addprevious(el)
+        else:
+            props.append(el)
+    el.set(val, "center")
 
 
 def _properties(tpl: DocxTemplate, ctx: PlanContext) -> None:

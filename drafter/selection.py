@@ -7,6 +7,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Iterable
 
 from . import models as m
@@ -30,6 +31,7 @@ def check_year(year: int) -> None:
 # --------------------------------------------------------------------------- provinces
 
 
+@lru_cache(maxsize=8192)
 def name_key(text: str) -> str:
     """Case, diacritics, spacing, punctuation and Unicode form do not matter: 'KON TUM' = 'kontum'."""
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
