@@ -308,7 +308,10 @@ def build(snap: Snapshot) -> PlanContext:
     labels = {k: b.tr.label(k, **signed) for k in snap.labels if k not in call}
     date_line = b.tr.label("date_line", **signed)  # a call label: not in `labels`
 
-    preamble = [_preamble(b, item) for item, _ in snap.preamble]
+    if snap.shape.preamble == "joined" and snap.preamble:
+        preamble = [_joined_preamble(b, [item for item, _ in snap.preamble])]
+    else:
+        preamble = [_preamble(b, item) for item, _ in snap.preamble]
     ban_hanh = b.para("para", snap.labels["ban_hanh"], "label", "labels.ban_hanh")
 
     signer = snap.signer
@@ -328,6 +331,16 @@ def build(snap: Snapshot) -> PlanContext:
                        date_line=date_line, preamble=preamble, ban_hanh=ban_hanh, body=b.body(), noi_nhan=noi_nhan,
                        luu=labels["luu"], signature=signature, appendix=b.appendix(), columns=b.columns(),
                        dropped=dropped, extras=extras)
+
+
+def _joined_preamble(b: _Builder, items: list[m.PreambleItem]) -> Para:
+    """All legal bases in one paragraph, introduced by the first one's verb (seeds 000, 004)."""
+    first = items[0]
+    source = b.snap.labels["can_cu_list"]
+    idents = [i.cite for i in items]
+    r = b.tr.render(source, b.snap.origin("labels.can_cu_list").where, verb=b.tr.verb(first.cite),
+                    items=lambda sep: b.tr.citations(idents, sep))
+    return Para(kind="preamble", runs=_runs(r), source=b.source("preamble", first.id), refs=r.refs, values=r.values)
 
 
 def _preamble(b: _Builder, item: m.PreambleItem) -> Para:

@@ -364,6 +364,9 @@ class Shape(Strict):
     headings: dict[str, str] = {}  # node id -> heading text, where the province words it otherwise
     responsibility_number: str | None = None  # Jinja: "{{ n }}. " or "{{ parent }}.{{ n }}. "
     appendix_columns: list[AppendixColumn] | None = None
+    #: the legal bases one paragraph each (seed 002), or joined in one paragraph (seeds 000, 004) worded
+    #: by the label `can_cu_list`
+    preamble: Literal["each", "joined"] | None = None
 
 
 class Layer(Strict):

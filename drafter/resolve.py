@@ -167,6 +167,7 @@ def _shape(national: m.Shape, local: m.Shape) -> m.Shape:
         headings={**national.headings, **local.headings},
         responsibility_number=local.responsibility_number or national.responsibility_number,
         appendix_columns=local.appendix_columns or national.appendix_columns,
+        preamble=local.preamble or national.preamble,
     )
 
 

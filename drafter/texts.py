@@ -29,7 +29,7 @@ _MARK_RE = re.compile(f"{MARK_OPEN}(.*?){MARK_SEP}(.*?){MARK_CLOSE}", re.S)
 BASE_NAMES = frozenset({"year", "prev_year", "next_year", "province", "drafting_unit", "tinh", "tinh_uy", "ag",
                         "cite", "ref", "sys"})
 CALL_NAMES = frozenset({"value", "id", "verb", "place", "d", "m", "y", "fields", "kind", "number", "old", "new",
-                        "basis", "for_year", "prev", "prev_for", "n", "parent"})
+                        "basis", "for_year", "prev", "prev_for", "n", "parent", "items"})
 TEXT_NAMES = BASE_NAMES | CALL_NAMES
 
 
@@ -104,6 +104,10 @@ class TextRenderer:
         self._refs.append(ins.id)
         fmt = self.snap.citation.short.get(ins.kind, self.snap.citation.short["default"])
         return self._mark(compiled(fmt).render(kind=ins.kind, number=ins.number, title=ins.title), c)
+
+    def citations(self, idents: list[str], sep: str) -> str:
+        """Several full citations joined by `sep`, their marks kept (a joined preamble)."""
+        return sep.join(self.cite(i) for i in idents)
 
     def verb(self, ident: str) -> str:
         """How a preamble introduces the instrument: "Căn cứ" a legal basis, "Thực hiện" a guidance letter."""

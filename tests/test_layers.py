@@ -159,6 +159,35 @@ def test_dropped_rules_are_kept_with_their_reason_in_provenance(data):
     assert rec["dropped"] == [{"id": "yc-dong-bo", "layer": "kon-tum", "reason": "Kon Tum viết khác"}]
 
 
+# --------------------------------------------------------------------------- citations in full
+
+
+def test_a_guidance_letter_is_introduced_with_thuc_hien(data):
+    pre = [p.text for p in pipeline.plan_context(data, "Kon Tum", 2023).preamble]
+    assert pre[0].startswith("Căn cứ Nghị quyết số 76/NQ-CP")
+    assert any(t.startswith("Thực hiện Công văn số 3759/BNV-CCHC") for t in pre)  # as seed 004 writes a letter
+
+
+@pytest.mark.parametrize("province,year,as_of,expected,absent", [
+    ("Kon Tum", 2023, None, "Luật Ban hành văn bản quy phạm pháp luật số 80/2015/QH13 ngày 22 tháng 6 năm 2015, "
+     "được sửa đổi, bổ sung bởi Luật số 63/2020/QH14 ngày 18 tháng 6 năm 2020", None),
+    ("Kon Tum", 2023, None, "Nghị định số 108/2014/NĐ-CP ngày 20 tháng 11 năm 2014 của Chính phủ về chính sách tinh "
+     "giản biên chế, được sửa đổi, bổ sung bởi Nghị định số 113/2018/NĐ-CP ngày 31 tháng 8 năm 2018 và Nghị định số "
+     "143/2020/NĐ-CP ngày 10 tháng 12 năm 2020", None),
+    ("Quảng Ngãi", 2026, None, "Luật Ban hành văn bản quy phạm pháp luật số 64/2025/QH15 ngày 19 tháng 02 năm 2025, "
+     "được sửa đổi, bổ sung bởi Luật số 87/2025/QH15 ngày 25 tháng 6 năm 2025", None),
+    # drafted before Luật 87/2025/QH15 was passed: the 2025 law alone
+    ("Kon Tum", 2025, dt.date(2025, 4, 15), "Luật Ban hành văn bản quy phạm pháp luật số 64/2025/QH15 ngày 19 tháng "
+     "02 năm 2025 và", "87/2025/QH15"),
+])
+def test_an_amended_instrument_is_cited_with_the_amendments_in_force(data, province, year, as_of, expected, absent):
+    ctx = pipeline.plan_context(data, province, year, as_of=as_of)
+    body = "\n".join(p.text for p in ctx.body)
+    assert expected in body
+    if absent:
+        assert absent not in body
+
+
 # --------------------------------------------------------------------------- merging by rule id
 
 

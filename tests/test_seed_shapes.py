@@ -74,6 +74,21 @@ def test_appendix_columns_are_the_seeds(case):
     assert abs(sum(c.width for c in draft.context.columns) - 25.2) < 0.05
 
 
+def test_legal_bases_are_laid_out_as_the_seed_lays_them_out(case):
+    draft, doc, seed, _, _ = case
+    pre = [p.text for p in draft.context.preamble]
+    # the seed's opening paragraph, by line
+    first = seed_lines(seed, *{"000_692516d682196bb2.txt": (16, 23), "002_139ed843f50230c5.txt": (11, 11),
+                                "004_748a90e32df3280a.txt": (17, 24)}[seed])
+    assert pre[0].split(" ")[:2] == first.split(" ")[:2]  # the same verb ("Căn cứ" / "Thực hiện")
+    if seed != "002_139ed843f50230c5.txt":  # seeds 000 and 004: every basis in one paragraph, joined by ";"
+        assert first.count(";") >= 2
+        assert len(pre) == 1 and pre[0].count(";") == first.split(", UBND tỉnh ban hành")[0].count(";")
+        assert pre[0].endswith(",")
+    else:  # seed 002: a paragraph per basis, each ending ";"
+        assert len(pre) >= 3 and all(p.endswith(";") for p in pre)
+
+
 def test_agency_blocks_are_numbered_as_the_seed_numbers_them(case):
     draft, doc, seed, _, _ = case
     text = (SEEDS / seed).read_text(encoding="utf-8")
