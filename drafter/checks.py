@@ -258,6 +258,16 @@ def check_layers(data: DataSet) -> Iterator[Finding]:
         for d in lay.drop:
             if d.id not in national:
                 yield Finding(own.get(d.id, where), f"drop names '{d.id}', which is not a rule of the national pack")
+        targets = {t.id for t in data.targets} | {t.id for t in lay.targets}
+        for target_id in lay.values:
+            if target_id not in targets:
+                yield Finding(own.get(f"values.{target_id}", where), f"values for '{target_id}', which is not a "
+                              f"target of the national pack or of this layer")
+        blocks = {r.id for r in data.responsibilities} | {r.id for r in lay.responsibilities}
+        for item in lay.items:
+            if item.block not in blocks:
+                yield Finding(own.get(item.id, where), f"item '{item.id}' names block '{item.block}', which is not a "
+                              f"block of Tổ chức thực hiện (responsibilities)")
         if lay == m.Layer() or not kinds:
             continue
         year = first_year(p)

@@ -92,3 +92,13 @@ def test_two_paragraph_tags_in_one_paragraph(mini):
     _patch_template(mini, "<w:t>{%p endfor %}</w:t>", "<w:t>{%p endfor %}{%p if 1 %}{%p endif %}</w:t>")
     text = "\n".join(map(str, check(mini)))
     assert "two {%p … %} tags in one paragraph" in text
+
+
+def test_layer_values_and_items_must_name_real_rules(mini):
+    _edit(mini / "rulepacks/provinces/kon-tum.yaml", "province:\n",
+          "province:\n  layer:\n    values:\n      t-khong-co: [{from: 2024-01-01, for_year: 2024, value: '5%'}]\n"
+          "    items:\n      - {id: x-1, block: r-khong-co, text: Một việc.}\n")
+    res = _check(mini)
+    assert res.exit_code == 1
+    assert "values for 't-khong-co', which is not a target" in res.output
+    assert "item 'x-1' names block 'r-khong-co'" in res.output and "kon-tum.yaml:6:14:" in res.output
