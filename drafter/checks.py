@@ -54,62 +54,67 @@ def blocking(data: DataSet, errors_only: bool = True) -> list[Finding]:
 # --------------------------------------------------------------------------- texts
 
 
-def _texts(data: DataSet) -> Iterator[tuple[str, str, m.When | None]]:
+ROW_TEXTS = ("task", "product", "deadline", "target", "detail", "start", "funding", "note")
+Text = tuple[str, str, "m.When | None"]
+
+
+def _nodes(items: list[m.Node]) -> Iterator[Text]:
+    for n in items:
+        if n.text:
+            yield n.id, n.text, n.when
+        yield from _nodes(n.items)
+
+
+def _rules(tasks, targets, responsibilities, items, rows) -> Iterator[Text]:
+    """The texts of rule lists, national or a layer's (the same shapes)."""
+    for t in tasks:
+        yield t.id, t.text, t.when
+    for t in targets:
+        yield t.id, t.text, t.when
+        yield t.id, t.responsibility, t.when
+    for r in responsibilities:
+        yield r.id, r.heading, r.when
+        for i in r.items:
+            yield i.id, i.text, i.when
+    for i in items:
+        yield i.id, i.text, i.when
+    for row in rows:
+        for name in ROW_TEXTS:
+            yield row.id, getattr(row, name), row.when
+
+
+def _shape(owner: str, shape: m.Shape) -> Iterator[Text]:
+    for text in shape.headings.values():
+        yield owner, text, None
+    for col in shape.appendix_columns or []:
+        yield owner, col.label, None
+        yield owner, col.default, None
+    if shape.responsibility_number:
+        yield owner, shape.responsibility_number, None
+
+
+def _texts(data: DataSet) -> Iterator[Text]:
     """(record id, Jinja text, when) for every text of the rule pack and profiles."""
     for key, text in data.document.labels.items():
         yield "labels", text, None
     for item in data.document.noi_nhan:
         yield "noi_nhan", item.text, item.when
-
-    def nodes(items: list[m.Node]) -> Iterator[tuple[str, str, m.When | None]]:
-        for n in items:
-            if n.text:
-                yield n.id, n.text, n.when
-            yield from nodes(n.items)
-
-    yield from nodes(data.body)
+    yield from _nodes(data.body)
     for a in data.areas:
         yield a.id, a.title, None
         yield a.id, a.appendix_title, None
-        for t in a.tasks:
-            yield t.id, t.text, t.when
-    for t in data.targets:
-        yield t.id, t.text, t.when
-        yield t.id, t.responsibility, t.when
-    for r in data.responsibilities:
-        yield r.id, r.heading, r.when
-        for i in r.items:
-            yield i.id, i.text, i.when
-    for row in data.rows:
-        for text in (row.task, row.product, row.deadline):
-            yield row.id, text, row.when
+    tasks = [t for a in data.areas for t in a.tasks]
+    yield from _rules(tasks, data.targets, data.responsibilities, [], data.rows)
+    yield from _shape("shape", data.document.shape)
     for p in data.provinces.values():
         lay = p.layer
-        yield from nodes(lay.body)
-        for t in lay.tasks:
-            yield t.id, t.text, t.when
-        for t in lay.targets:
-            yield t.id, t.text, t.when
-            yield t.id, t.responsibility, t.when
-        for r in lay.responsibilities:
-            yield r.id, r.heading, r.when
-            for i in r.items:
-                yield i.id, i.text, i.when
-        for row in lay.rows:
-            for text in (row.task, row.product, row.deadline, row.target, row.detail, row.start, row.funding, row.note):
-                yield row.id, text, row.when
-        for key, text in lay.labels.items():
+        yield from _nodes(lay.body)
+        yield from _rules(lay.tasks, lay.targets, lay.responsibilities, lay.items, lay.rows)
+        for text in lay.labels.values():
             yield p.id, text, None
-        for key, text in lay.shape.headings.items():
-            yield p.id, text, None
-        for col in lay.shape.appendix_columns or []:
-            yield p.id, col.label, None
-            yield p.id, col.default, None
+        yield from _shape(p.id, lay.shape)
         for r in p.noi_nhan or []:
             yield p.id, r.text, r.when
-    for col in data.document.shape.appendix_columns or []:
-        yield "shape", col.label, None
-        yield "shape", col.default, None
 
 
 def _origin(data: DataSet, ident: str) -> Location | Path:

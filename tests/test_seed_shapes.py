@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from docx.text.paragraph import Paragraph
 
 from drafter import pipeline
-from drafter.docx_text import blocks, cell_text, open_docx
+from drafter.docx_text import cell_text, open_docx
+
+from structure import body_paragraphs
 
 SEEDS = Path(__file__).parent / "seeds"
 
@@ -46,20 +47,10 @@ def case(request, data):
     return draft, open_docx(draft.docx), seed, heads, cols
 
 
-def _body(doc, stop: str) -> list[Paragraph]:
-    out = []
-    for b in blocks(doc):
-        if isinstance(b, Paragraph) and b.text.strip():
-            if b.text == stop:
-                break
-            out.append(b)
-    return out
-
-
 def test_sections_are_the_seeds_in_its_order(case):
     draft, doc, seed, heads, _ = case
     expected = [seed_lines(seed, a, b) for a, b in heads]
-    got = [p.text for p in _body(doc, draft.context.labels["phu_luc"]) if p.style.name == "KH Muc"]
+    got = [p.text for p in body_paragraphs(doc, draft.context.labels["phu_luc"]) if p.style.name == "KH Muc"]
     assert got == expected
 
 
@@ -93,7 +84,7 @@ def test_agency_blocks_are_numbered_as_the_seed_numbers_them(case):
     draft, doc, seed, _, _ = case
     text = (SEEDS / seed).read_text(encoding="utf-8")
     nested = sorted(set(re.findall(r"^1\.(\d)\.", text, re.M)))  # "1.1." … in seed 004 only
-    paras = [p.text for p in _body(doc, draft.context.labels["phu_luc"])]
+    paras = [p.text for p in body_paragraphs(doc, draft.context.labels["phu_luc"])]
     if nested:
         assert [n for n in range(1, 9) if any(p.startswith(f"1.{n}. ") for p in paras)] == list(range(1, 9))
     else:
