@@ -18,6 +18,14 @@ R = TypeVar("R")
 NATIONAL = "national"
 
 
+class PlacementError(DataError):
+    """A layer rule placed relative to a rule that is not there; `rule` is its id, to locate it."""
+
+    def __init__(self, message: str, rule: str, hint: str) -> None:
+        super().__init__(message, None, hint)
+        self.rule = rule
+
+
 @dataclass(frozen=True)
 class Dropped:
     id: str
@@ -38,8 +46,8 @@ def _insert(out: list[Any], rec: Any, placed: m.Placed, layer: str, default: int
         anchor = placed.after or placed.before
         i = _where(anchor, ids)
         if i is None:
-            raise DataError(f"rule '{rec.id}' of the {layer} layer is placed relative to '{anchor}', which is not "
-                            f"in the same list", None, "name a rule of the same list in `after:`/`before:`")
+            raise PlacementError(f"rule '{rec.id}' of the {layer} layer is placed relative to '{anchor}', which is "
+                                 f"not in the same list", rec.id, "name a rule of the same list in `after:`/`before:`")
         out.insert(i + 1 if placed.after else i, rec)
     elif default is not None:
         out.insert(default, rec)
@@ -72,8 +80,8 @@ def merge_tree(nodes: list[m.Node], overlay: list[m.LayerNode], dropped: set[str
             _insert(tree, node, o, layer)
         else:
             if _find(tree, o.parent) is None:
-                raise DataError(f"body node '{o.id}' of the {layer} layer names parent '{o.parent}', which is not a "
-                                f"node of the body", None, "name an existing node id in `parent:`")
+                raise PlacementError(f"body node '{o.id}' of the {layer} layer names parent '{o.parent}', which is "
+                                     f"not a node of the body", o.id, "name an existing node id in `parent:`")
             tree = _add_child(tree, o.parent, node, o, layer)
     return tree
 

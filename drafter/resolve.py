@@ -124,28 +124,32 @@ def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.
     dropped_ids = {d.id for d in drops}
     dropped = tuple(layers.Dropped(d.id, d.reason, lname) for d in drops)
 
-    # -- merge the layers (no dates)
-    body = layers.merge_tree(data.body, layer.body, dropped_ids, lname)
-    targets = layers.merge(data.targets, layer.targets, dropped_ids, lname)
-    resp = layers.merge(data.responsibilities, layer.responsibilities, dropped_ids, lname)
-    rows = layers.merge(data.rows, layer.rows, dropped_ids, lname)
-    shape = _shape(data.document.shape, layer.shape)
+    try:
+        # -- merge the layers (no dates)
+        body = layers.merge_tree(data.body, layer.body, dropped_ids, lname)
+        targets = layers.merge(data.targets, layer.targets, dropped_ids, lname)
+        resp = layers.merge(data.responsibilities, layer.responsibilities, dropped_ids, lname)
+        rows = layers.merge(data.rows, layer.rows, dropped_ids, lname)
+        shape = _shape(data.document.shape, layer.shape)
 
-    # -- apply dates, once
-    body = _order(_when_tree(body, ok), shape)
-    areas = tuple(
-        ResolvedArea(_area_titles(a, shape), tuple(layers.merge([t for t in a.tasks if ok(t.when)],
-                                                                [t for t in layer.tasks if t.area == a.id and ok(t.when)],
-                                                                dropped_ids, lname)))
-        for a in sorted(data.areas, key=lambda a: a.number))
+        # -- apply dates, once
+        body = _order(_when_tree(body, ok), shape)
+        areas = tuple(
+            ResolvedArea(_area_titles(a, shape),
+                         tuple(layers.merge([t for t in a.tasks if ok(t.when)],
+                                            [t for t in layer.tasks if t.area == a.id and ok(t.when)],
+                                            dropped_ids, lname)))
+            for a in sorted(data.areas, key=lambda a: a.number))
+        resp = [r.model_copy(update={"items": layers.merge([i for i in r.items if ok(i.when)],
+                                                           [i for i in layer.items if i.block == r.id and ok(i.when)],
+                                                           dropped_ids, lname, _item)})
+                for r in resp if ok(r.when)]
+    except layers.PlacementError as exc:
+        raise DataError(exc.message, origins[exc.rule].where if exc.rule in origins else None, exc.hint) from None
     agencies = _agencies(data, unit, as_of, year)
     citations = _citations(data, as_of)
     snap_targets = tuple(ResolvedTarget(t, _value(data, t, layer.values.get(t.id, []), year, as_of))
                          for t in targets if ok(t.when))
-    resp = [r.model_copy(update={"items": layers.merge([i for i in r.items if ok(i.when)],
-                                                       [i for i in layer.items if i.block == r.id and ok(i.when)],
-                                                       dropped_ids, lname, _item)})
-            for r in resp if ok(r.when)]
     snap_resp = tuple(r for r in resp if r.items)
     preamble = _preamble(data, unit, citations, ok, as_of, dropped_ids)
     recipients = unit.noi_nhan if unit.noi_nhan is not None else data.document.noi_nhan

@@ -102,3 +102,12 @@ def test_layer_values_and_items_must_name_real_rules(mini):
     assert res.exit_code == 1
     assert "values for 't-khong-co', which is not a target" in res.output
     assert "item 'x-1' names block 'r-khong-co'" in res.output and "kon-tum.yaml:6:14:" in res.output
+
+
+def test_layer_rule_placed_after_a_missing_rule_is_located_at_the_rule(mini):
+    _edit(mini / "rulepacks/provinces/kon-tum.yaml", "province:\n",
+          "province:\n  layer:\n    targets:\n"
+          "      - {id: t-x, area: tthc, text: \"X.\", responsibility: \"Y.\", after: khong-co}\n")
+    res = _check(mini)
+    assert res.exit_code == 1
+    assert "kon-tum.yaml:4:14:" in res.output and "placed relative to 'khong-co'" in res.output
