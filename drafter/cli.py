@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 
 from . import __version__, pipeline, provenance, selection
-from .errors import DrafterError, UsageError
-from .writer import ensure_writable, write_atomic
+from .errors import DataError, DrafterError, UsageError
+from .writer import ensure_writable, publish
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -42,6 +42,34 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
+def plan_dates(year: int, doc_date: dt.date | None, as_of: dt.date | None) -> None:
+    """Refuse a year outside 2021–2030, and a date that cannot belong to the plan for `year`: it is
+    signed (--date) in year N−1 or the first quarter of N, and drafted (--as-of) in N−1 or N."""
+    selection.check_year(year)
+    first = dt.date(year - 1, 1, 1)
+    for value, option, last, what, when in (
+            (doc_date, "--date", dt.date(year, 3, 31), "the signing date", "signed in year N−1 or by 31 March of N"),
+            (as_of, "--as-of", dt.date(year, 12, 31), "the drafting date", "drafted in year N−1 or during year N")):
+        if value is not None and not first <= value <= last:
+            raise UsageError(f"{value:%Y-%m-%d} cannot be {what} of the plan for {year}: a plan for year N is {when}",
+                             option, f"give {option} from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+                             + (", or leave it out to leave the date blank for the clerk" if option == "--date"
+                                else f", or leave it out (default {selection.default_as_of(year):%Y-%m-%d})"))
+
+
+def require_basis(ctx, doc_date: dt.date | None, as_of: dt.date | None) -> None:
+    """A plan cites at least one legal basis (Căn cứ / Thực hiện): refuse a drafting date on which none
+    of the instruments its rules cite was in force."""
+    if ctx.preamble:
+        return
+    message = (f"the plan for {ctx.year} drafted on {ctx.as_of:%d/%m/%Y} would cite no legal basis (Căn cứ): "
+               f"none of the instruments its rules cite was in force on that day")
+    if as_of or doc_date:
+        raise UsageError(message, "--as-of" if as_of else "--date",
+                         f"give a later date; plans for {ctx.year} are drafted in December {ctx.year - 1} (the default)")
+    raise DataError(message, None, "add the instruments in force then to legal_refs/ and cite them in the rule pack")
+
+
 def _fail(exc: DrafterError, debug: bool) -> None:
     if debug:
         import traceback
@@ -57,9 +85,11 @@ DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type
 DEBUG = click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             invoke_without_command=True)
 @click.version_option(__version__, package_name="drafter")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """drafter writes the draft of a provincial administrative-reform plan (Kế hoạch cải cách hành
     chính, …/KH-UBND) as a Word file formatted per Nghị định 30/2020/NĐ-CP, from rule packs, a dated
     legal-reference registry and a province profile.
@@ -68,6 +98,9 @@ def main() -> None:
     Start with:
       drafter new --province "Kon Tum" --year 2024
     """
+    if ctx.invoked_subcommand is None:  # bare `drafter`: the help, and success
+        click.echo(ctx.get_help())
+        ctx.exit(0)
 
 
 @main.command()
@@ -75,9 +108,11 @@ def main() -> None:
               help='Province name, e.g. "Kon Tum" (case, diacritics and spacing do not matter).')
 @click.option("--year", "-y", required=True, type=int, help="Plan year, 2021–2030 (drafted in December of the year before).")
 @click.option("--date", "doc_date", callback=_date, metavar="YYYY-MM-DD",
-              help="Date printed on the plan (day and month zero-padded per ND 30). Default: left blank for the clerk.")
+              help="Date printed on the plan (day and month zero-padded per ND 30), from 1 January of the year "
+                   "before the plan year to 31 March of the plan year. Default: left blank for the clerk.")
 @click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
-              help="Drafting date that selects the instruments, agencies and targets in force. "
+              help="Drafting date that selects the instruments, agencies and targets in force, from 1 January of "
+                   "the year before the plan year to 31 December of the plan year. "
                    "Default: --date if given, else 15 December of the year before the plan year.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="Where to write the .docx. Default: KH-CCHC-<year>-<province>.docx in the current folder.")
@@ -93,22 +128,24 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
     """
     try:
         started = time.perf_counter()
+        plan_dates(year, doc_date, as_of)
         if output is not None:
-            ensure_writable(output, force)
+            ensure_writable(output, force, "--output", [provenance.sidecar(output)])
         data = pipeline.load(data_dir)
         ctx = pipeline.plan_context(data, province, year, as_of, doc_date)
+        require_basis(ctx, doc_date, as_of)
         profile = data.provinces[ctx.province_id]
         target = output or pipeline.default_output(data, ctx, slug(profile.name))
-        ensure_writable(target, force)
+        ensure_writable(target, force, "--output", [provenance.sidecar(target)])
         result = pipeline.render(data, ctx)
-        write_atomic(target, result.docx)
-        write_atomic(provenance.sidecar(target), provenance.to_json(provenance.record(result.context)))
+        publish([(target, result.docx),
+                 (provenance.sidecar(target), provenance.to_json(provenance.record(result.context)))], force, "--output")
     except DrafterError as exc:
         _fail(exc, debug)
         return
     checks = result.context.checks
     click.echo(f"Wrote {target} ({profile.official_name}, năm {year}, as of {ctx.as_of:%d/%m/%Y}) "
-               f"in {time.perf_counter() - started:.2f} s; provenance in {provenance.sidecar(target).name}")
+               f"in {time.perf_counter() - started:.2f} s; provenance in {provenance.sidecar(target)}")
     if checks:
         click.echo(f"{len(checks)} unverified mark(s) to check before signing (highlighted, with comments):")
         for c in dict.fromkeys(c.what for c in checks):
@@ -145,7 +182,8 @@ def provinces(year: int | None, data_dir: Path | None, debug: bool) -> None:
 @main.command("check")
 @click.argument("data_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only, not the warnings about unverified facts.")
-def check_cmd(data_dir: Path | None, quiet: bool) -> None:
+@DEBUG
+def check_cmd(data_dir: Path | None, quiet: bool, debug: bool) -> None:
     """Validate a data folder (default: the shipped data): YAML syntax and fields, references between
     files, dates, target values for 2021–2030, and the Word template's tags and styles.
 
@@ -156,7 +194,17 @@ def check_cmd(data_dir: Path | None, quiet: bool) -> None:
     from .resources import default_data_dir
 
     root = (data_dir or default_data_dir()).resolve()
-    findings = check(root)
+    try:
+        findings = check(root)
+    except DrafterError as exc:
+        _fail(exc, debug)
+        return
+    except Exception as exc:  # a bug in drafter, not in the data: say so, and where to see more
+        if debug:
+            raise
+        _fail(DrafterError(f"internal error while checking: {type(exc).__name__}: {exc}", str(root),
+                           "run `drafter check --debug` for the traceback, and report it"), False)
+        return
     shown = errors(findings) if quiet else findings
     for f in shown:
         click.echo(str(f))
@@ -188,16 +236,21 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
     try:
         if (text is None) == (para is None):
             raise UsageError("give either TEXT or --para N", "explain", 'e.g. drafter explain KH.docx "một cửa"')
+        if text is not None and not provenance.norm(text):
+            raise UsageError("the text to look for is empty", "TEXT", 'give part of a sentence of the draft, e.g. "một cửa"')
         rec = provenance.load_record(docx)
         if para is not None:
             entry = next((p for p in rec["paragraphs"] if p["index"] == para), None)
             if entry is None:
+                numbers = [p["index"] for p in rec["paragraphs"]]
                 raise UsageError(f"no paragraph {para} in the provenance record", "--para",
-                                 f"paragraphs run from 1 to {rec['paragraphs'][-1]['index']}")
+                                 f"paragraphs run from {min(numbers)} to {max(numbers)}" if numbers
+                                 else "the record lists no paragraphs; give a TEXT instead")
             score = 1.0
         else:
             try:
-                edited = [b.text for b in blocks(open_docx(docx.read_bytes())) if isinstance(b, Paragraph)]
+                edited = ([b.text for b in blocks(open_docx(docx.read_bytes())) if isinstance(b, Paragraph)]
+                          if docx.is_file() else [])  # never read a FIFO or device: it may never end
             except Exception:
                 edited = []
             found = provenance.find(rec, edited, text or "")
@@ -259,7 +312,8 @@ def _batch_item(data, name: str, year: int, as_of: dt.date | None) -> tuple[str,
               help="A province (repeat for several).")
 @click.option("--output-dir", "-d", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the drafts (created if missing).")
-@click.option("--jobs", "-j", type=int, default=None, help="Worker processes. Default: every core.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes, 1 or more. Default: every core.")
 @click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD", help="Drafting date (see `drafter new`).")
 @click.option("--force", is_flag=True, help="Overwrite drafts that already exist.")
 @DATA_DIR
@@ -274,7 +328,7 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
 
     started = time.perf_counter()
     try:
-        selection.check_year(year)
+        plan_dates(year, None, as_of)
         if all_ == bool(names):
             raise UsageError("give either --all or one or more --province", "--all/--province",
                              "e.g. drafter batch --year 2026 --all --output-dir drafts/")
@@ -293,7 +347,10 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
         return
     jobs = jobs or batch_mod.default_jobs()
     results = []
-    stream = batch_mod.run(data, todo, year, output_dir, jobs, as_of, force)
+    import functools
+
+    stream = batch_mod.run(data, todo, year, output_dir, jobs, as_of, force,
+                           functools.partial(require_basis, doc_date=None, as_of=as_of))
     if sys.stdout.isatty():
         with click.progressbar(stream, length=len(todo), label=f"Drafting {len(todo)} plan(s) for {year}") as bar:
             results = list(bar)
@@ -333,18 +390,19 @@ def diff(files: tuple[Path, ...], province: str | None, from_year: int | None, t
     drafter diff OLD.docx NEW.docx [--redline OUT.docx]
     """
     from . import diff as diff_mod
+    from .docx_text import read_docx
 
     try:
         if redline is not None:
-            try:
-                ensure_writable(redline, force)
-            except UsageError as exc:
-                raise UsageError(exc.message, "--redline",
-                                 "choose another --redline file, or add --force to overwrite it") from None
+            for f in files:
+                if _same_file(redline, f):
+                    raise UsageError(f"{redline} is one of the files being compared ({f}); it would be overwritten",
+                                     "--redline", "give --redline the name of another file, even with --force")
+            ensure_writable(redline, force, "--redline")
         if files:
             if len(files) != 2 or province:
                 raise UsageError("give two .docx files, or --province with --from and --to", "FILES")
-            old_b, new_b = files[0].read_bytes(), files[1].read_bytes()
+            old_b, new_b = read_docx(files[0]), read_docx(files[1])
             report = diff_mod.compare_texts(old_b, new_b)
             stamp = dt.date.today()
         else:
@@ -372,7 +430,26 @@ def diff(files: tuple[Path, ...], province: str | None, from_year: int | None, t
         for line in report.lines():
             click.echo(line)
         if redline is not None:
-            write_atomic(redline, diff_mod.redline(old_b, new_b, stamp))
+            try:
+                marked = diff_mod.redline(old_b, new_b, stamp)
+            except Exception as exc:  # a .docx python-docx reads but the redline cannot rework
+                raise UsageError(f"cannot write a redline of these two files: {type(exc).__name__}: {exc}",
+                                 "--redline", "compare them without --redline, or open and re-save them in Word "
+                                 "(--debug shows the traceback)") from exc
+            publish([(redline, marked)], force, "--redline")
             click.echo(f"Wrote {redline} (tracked changes: Review → Accept/Reject in Word)")
     except DrafterError as exc:
         _fail(exc, debug)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` name the same file (a hard or symbolic link, another spelling of the path)."""
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # `a` does not exist (yet): compare where it would be
+        try:
+            return a.resolve() == b.resolve()
+        except (OSError, RuntimeError):  # a symbolic-link loop: not an input file
+            return False

@@ -5,6 +5,7 @@ tests and to compare two drafts."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Iterator
 
 from docx import Document
@@ -16,6 +17,39 @@ from docx.text.paragraph import Paragraph
 
 def open_docx(data: bytes) -> DocumentObject:
     return Document(io.BytesIO(data))
+
+
+def read_docx(path: Path, where: str = "FILES") -> bytes:
+    """The bytes of `path`, once they are known to open and read as a Word document; otherwise a
+    clean error naming the file (random bytes, an empty file, a zip that is not a .docx …)."""
+    from .errors import UsageError
+
+    if path.exists() and not path.is_file():  # a FIFO or device: reading it may never end
+        raise UsageError(f"{path} is not a regular file", where, "give a .docx file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}", where) from None
+    if not data:
+        raise UsageError(f"{path} is empty, not a Word .docx file", where, "give a .docx written by Word or drafter")
+    try:
+        _walk(open_docx(data))
+    except Exception as exc:  # python-docx, zipfile and lxml raise many kinds; any of them means unreadable
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise UsageError(f"{path} is not a readable Word .docx file ({reason})", where,
+                         "give a .docx written by Word or drafter (a .doc or a renamed file will not do)") from None
+    return data
+
+
+def _walk(doc: DocumentObject) -> None:
+    """Read every paragraph (its style and text) and table cell, as `drafter diff` does."""
+    for block in blocks(doc):
+        if isinstance(block, Paragraph):
+            block.style.name, block.text
+        else:
+            for row in block.rows:
+                for cell in row.cells:
+                    cell_text(cell)
 
 
 def blocks(doc: DocumentObject) -> Iterator[Paragraph | Table]:

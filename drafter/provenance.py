@@ -66,14 +66,97 @@ def sidecar(docx: Path) -> Path:
 
 
 def load_record(docx: Path) -> dict[str, Any]:
+    """The provenance record beside `docx`, checked to have the shape `record` writes: a clean error
+    (naming the file) for a missing, unreadable, non-JSON or wrongly shaped one."""
     path = sidecar(docx)
+    if path.exists() and not path.is_file():  # a folder, FIFO or device: never read (it may never end)
+        raise UsageError("not a provenance record: it is not a regular file", str(path), _REWRITE)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        rec = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"no provenance record {path.name} next to {docx.name}", str(path),
                          "explain works on drafts written by `drafter new`; keep the .provenance.json beside the .docx") from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read {path.name}: {exc}", str(path)) from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UsageError(f"cannot read {path.name}: {exc}", str(path), _REWRITE) from None
+    problem = _shape_problem(rec)
+    if problem:
+        raise UsageError(f"not a provenance record written by drafter: {problem}", str(path), _REWRITE)
+    return rec
+
+
+_REWRITE = "write the draft again with `drafter new … --force` to get a new record"
+
+_STR, _INT = (str,), (int,)
+#: field → accepted types (None: may be missing or null), for the parts `explain` reads.
+_SOURCE = {"kind": _STR, "id": _STR, "layer": (str, None), "file": (str, None), "line": (int, None)}
+_VALUE = {"target": _STR, "value": _STR, "for_year": (int, None), "from": _STR, "basis": (str, None),
+          "status": _STR, "source": (str, None)}
+
+
+def _shape_problem(rec: Any) -> str | None:
+    """What is wrong with the shape of a provenance record, or None."""
+    if not isinstance(rec, dict):
+        return f"it holds a JSON {type(rec).__name__}, not an object"
+    if "drafter_provenance" not in rec:
+        return "no 'drafter_provenance' version"
+    if rec["drafter_provenance"] != VERSION:
+        return f"version {rec['drafter_provenance']!r}, this drafter reads version {VERSION}"
+    plan = rec.get("plan")
+    if not isinstance(plan, dict):
+        return "'plan' is not an object"
+    for key, types in {"province": _STR, "year": _INT, "as_of": _STR, "kind": (str, None)}.items():
+        if bad := _bad(plan, key, types):
+            return f"plan.{bad}"
+    try:
+        import datetime as dt
+
+        dt.date.fromisoformat(plan["as_of"])
+    except ValueError:
+        return f"plan.as_of {plan['as_of']!r} is not a date"
+    if not 2021 <= plan["year"] <= 2030:
+        return f"plan.year {plan['year']} is outside 2021–2030"
+    for name, fields in (("paragraphs", {"index": _INT, "text": _STR}), ("rows", {"tt": (str, int), "text": _STR})):
+        items = rec.get(name)
+        if not isinstance(items, list):
+            return f"'{name}' is not a list"
+        for n, e in enumerate(items):
+            where = f"{name}[{n}]"
+            if not isinstance(e, dict):
+                return f"{where} is not an object"
+            for key, types in fields.items():
+                if bad := _bad(e, key, types):
+                    return f"{where}.{bad}"
+            if not isinstance(e.get("source"), dict):
+                return f"{where}.source is not an object"
+            for key, types in _SOURCE.items():
+                if bad := _bad(e["source"], key, types):
+                    return f"{where}.source.{bad}"
+            for key in ("refs", "unverified", "values"):
+                items_ = e.get(key, [])
+                if not isinstance(items_, list):
+                    return f"{where}.{key} is not a list"
+                for i, x in enumerate(items_):
+                    if key != "values" and not isinstance(x, str):
+                        return f"{where}.{key}[{i}] is not a string"
+                    if key == "values":
+                        if not isinstance(x, dict):
+                            return f"{where}.values[{i}] is not an object"
+                        for k, types in _VALUE.items():
+                            if bad := _bad(x, k, types):
+                                return f"{where}.values[{i}].{bad}"
+    return None
+
+
+def _bad(obj: dict, key: str, types: tuple) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None if None in types else f"{key} is missing"
+    if isinstance(value, bool) or not isinstance(value, tuple(t for t in types if t is not None)):
+        return f"{key} is a JSON {type(value).__name__}, not {' or '.join(_JSON[t] for t in types if t is not None)}"
+    return None
+
+
+_JSON = {str: "a string", int: "a number"}
 
 
 def norm(text: str) -> str:

@@ -49,12 +49,14 @@ def find_province(data: DataSet, name: str, as_of: dt.date, year: int) -> m.Prov
     matches = [p for p in data.provinces.values() if key in _keys(p)]
     if not matches:
         names = sorted({p.name for p in data.provinces.values()})
-        near = difflib.get_close_matches(key, {name_key(n): n for n in names}, n=3, cutoff=0.6)
+        # 0.8: typos still match ("Kom Tum", "Dak Lac"); an old name sharing one syllable ("Hà Tây") does not
+        near = difflib.get_close_matches(key, {name_key(n): n for n in names}, n=3, cutoff=0.8)
         hint = "run `drafter provinces` for the list"
         if near:
             lookup = {name_key(n): n for n in names}
             hint = "did you mean " + ", ".join(f'"{lookup[k]}"' for k in near) + "? " + hint
-        raise UsageError(f'unknown province "{name}"', "--province", hint)
+        raise UsageError(f'unknown province "{name}": no provincial unit of 2021–2030 has that name', "--province",
+                         hint)
     current = [p for p in matches if p.exists.applies(as_of, year)]
     if current:
         return current[0]

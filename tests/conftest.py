@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 # The tests use their own parse cache (drafter.cache), never the user's.
-os.environ["DRAFTER_CACHE_DIR"] = tempfile.mkdtemp(prefix="drafter-test-cache-")
+_CACHE = tempfile.mkdtemp(prefix="drafter-test-cache-")
+os.environ["DRAFTER_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)  # forked children exit without running it
 
 import pytest
 from hypothesis import HealthCheck, settings
