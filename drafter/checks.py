@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, UndefinedError, meta
+from jinja2.sandbox import SecurityError
+from pydantic import BaseModel
 
 from . import models as m
 from .errors import DataError, Location, Problems
 from .loader import DataSet, load
 from .render import CHECK_STYLE, jinja_env
 from .textenv import ENV as _ENV
-from .texts import TEXT_NAMES
+from .textenv import TextLimitError, compiled, fit_plain, is_plain, limits, text_line
+from .texts import BASE_NAMES, MARK_CLOSE, MARK_OPEN, MARK_SEP, TEXT_NAMES, probe_names
 
 CALL_RE = re.compile(r"\b(cite|ref|ag|sys)\(\s*['\"]([^'\"]+)['\"]\s*\)")
 
@@ -47,7 +50,8 @@ def check(root: Path) -> list[Finding]:
 
 def blocking(data: DataSet, errors_only: bool = True) -> list[Finding]:
     """The checks a draft must pass too (`drafter new` refuses data with any of these errors)."""
-    found = [*check_texts(data), *check_references(data), *check_dates(data), *check_layers(data)]
+    found = [*check_characters(data), *check_texts(data), *check_references(data), *check_dates(data),
+             *check_layers(data)]
     return [f for f in found if f.severity == "error"] if errors_only else found
 
 
@@ -124,19 +128,174 @@ def _origin(data: DataSet, ident: str) -> Location | Path:
     return loc or data.root
 
 
+#: The names each citation format of legal_refs/citation.yaml is rendered with (drafter.texts).
+FORMAT_NAMES = {"formats": ("kind", "number", "date", "issuer", "title"), "amendment": ("kind", "number", "date",
+                "issuer", "title"), "short": ("kind", "number", "title"), "amended": ("citation", "amendments"),
+                "date_format": ("d", "m", "y")}
+
+
+class _Probe:
+    """Checks one Jinja text as a draft would render it: its syntax and names, then a render with
+    values of the right types (texts.probe_names), in the same sandbox and under the same limits, so
+    that what `drafter new` refuses whatever the province and year (an unsafe attribute, an include,
+    a text too long or looping too much) `check` refuses too. A text that fails only with some values
+    (`{{ 100 / value | int }}`) is a warning. Each distinct text is checked once."""
+
+    def __init__(self) -> None:
+        self.probes = (probe_names(), probe_names(other=True))
+        self.seen: dict[tuple[str, frozenset[str]], list[tuple[str, str]]] = {}
+
+    def __call__(self, where: Location | Path | str, text: str, allowed: frozenset[str],
+                 names: dict | None = None) -> Iterator[Finding]:
+        key = (text, allowed)
+        if key not in self.seen:
+            self.seen[key] = list(self._problems(text, allowed, names))
+        for message, severity in self.seen[key]:
+            yield Finding(where, message, severity)
+
+    def _problems(self, text: str, allowed: frozenset[str], names: dict | None) -> Iterator[tuple[str, str]]:
+        try:
+            fit_plain(text)
+        except TextLimitError as exc:
+            yield f"{exc.message}; {exc.hint}", "error"
+            return
+        if is_plain(text):
+            return
+        try:
+            used = meta.find_undeclared_variables(_ENV.parse(text))
+        except TemplateSyntaxError as exc:  # an unknown filter or test too (meta compiles the text)
+            yield f"text template syntax error: {exc.message} in {text!r}", "error"
+            return
+        unknown = used - allowed
+        if unknown:
+            yield f"text uses unknown name(s) {sorted(unknown)}; available: {sorted(allowed)}", "error"
+            return
+        probes = [names] if names is not None else [{k: v for k, v in p.items() if k in allowed} for p in self.probes]
+        failed = [self._render(text, probe) for probe in probes]
+        if all(failed):
+            yield failed[0], "error"
+        elif any(failed):
+            yield f"{next(f for f in failed if f)} (with some values only: check what the text does with them)", \
+                "warning"
+
+    @staticmethod
+    def _render(text: str, probe: dict) -> str | None:
+        """What is wrong with rendering `text` with the names `probe`, if anything."""
+        try:
+            compiled(text).render(**probe)
+        except TextLimitError as exc:
+            return f"{exc.message}{_line(exc, text)}; {exc.hint}"
+        except TemplateSyntaxError as exc:  # e.g. an unknown filter, found when compiling
+            return f"text template syntax error: {exc.message} in {text!r}"
+        except SecurityError as exc:
+            return f"text does something unsafe{_line(exc, text)}: {exc.message}; a text may only show values"
+        except UndefinedError as exc:
+            return f"text uses a value that does not exist{_line(exc, text)}: {exc.message} in {text!r}"
+        except DataError:
+            return None  # from the data, not the text (the probe's functions raise none)
+        except Exception as exc:  # e.g. {{ 1/0 }}: an expression that fails
+            return f"text cannot be rendered{_line(exc, text)}: {type(exc).__name__}: {exc} in {text!r}"
+        return None
+
+
+def _line(exc: BaseException, text: str) -> str:
+    line = text_line(exc) if "\n" in text.strip() else None
+    return f" (line {line} of the text)" if line else ""
+
+
 def check_texts(data: DataSet) -> Iterator[Finding]:
+    try:
+        limits()
+    except DataError as exc:  # a limit set to something that is not a number: no text can render
+        yield Finding(exc.where or data.root, exc.message)
+        return
+    probe = _Probe()
     for ident, text, when in _texts(data):
         where = _origin(data, ident)
-        try:
-            names = meta.find_undeclared_variables(_ENV.parse(text))
-        except TemplateSyntaxError as exc:
-            yield Finding(where, f"text template syntax error: {exc.message} in {text!r}")
-            continue
-        unknown = names - TEXT_NAMES
-        if unknown:
-            yield Finding(where, f"text uses unknown name(s) {sorted(unknown)}; available: {sorted(TEXT_NAMES)}")
+        yield from probe(where, text, TEXT_NAMES)
         for fn, arg in CALL_RE.findall(text):
             yield from _check_call(data, where, fn, arg, when)
+    # names rendered with the base names only (TextRenderer._expand): agencies and systems
+    for role, agency in data.agencies.items():
+        for named in agency.names:
+            yield from probe(_origin(data, role), named.name, BASE_NAMES)
+    for key, name in data.document.systems.items():
+        yield from probe(_origin(data, "systems"), name, BASE_NAMES)
+    for p in data.provinces.values():
+        where = data.layer_origins.get(p.id, {}).get(p.id, data.root)
+        for name in [*p.agencies.values(), *p.systems.values()]:
+            yield from probe(where, name, BASE_NAMES)
+    citation = Location(data.root / "legal_refs" / "citation.yaml")
+    for field, allowed in FORMAT_NAMES.items():
+        value = getattr(data.citation, field)
+        names = {k: "…" for k in allowed}
+        for fmt in value.values() if isinstance(value, dict) else [value]:
+            yield from probe(citation, fmt, frozenset(allowed), names)
+
+
+#: What a Word document cannot hold (XML 1.0 forbids the C0 controls but tab, line feed and carriage
+#: return; carriage return, DEL and the C1 controls have no place in a plan either), and the
+#: private-use characters drafter marks unverified facts with.
+BAD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+                       f"{MARK_OPEN}{MARK_SEP}{MARK_CLOSE}]")
+
+
+def bad_char(text: str) -> str | None:
+    """What is wrong with the first character of `text` a plan cannot hold, if any."""
+    mt = BAD_CHARS.search(text)
+    if mt is None:
+        return None
+    ch = mt.group()
+    what = "character reserved by drafter" if ch in (MARK_OPEN, MARK_SEP, MARK_CLOSE) else "control character"
+    before = text[max(0, mt.start() - 20):mt.start()]
+    return (f"{what} U+{ord(ch):04X} at character {mt.start() + 1} (after {before!r}): a Word document cannot hold "
+            f"it, and it would cost the text's other characters; remove it (in YAML it is often an escape such as "
+            f"\"\\x{ord(ch) & 0xff:02x}\" in a double-quoted string; a line break is \"\\n\", a tab \"\\t\")")
+
+
+def check_characters(data: DataSet) -> Iterator[Finding]:
+    """Every string of the data, texts and names alike, holds only characters a .docx can hold;
+    each problem is located at the record holding it."""
+    seen: set[tuple[object, str]] = set()
+
+    def walk(obj: object, where: Location | Path, own: dict[str, Location], skip: tuple[str, ...] = ()
+             ) -> Iterator[Finding]:
+        if isinstance(obj, str):
+            problem = bad_char(obj)
+            if problem and (where, problem) not in seen:
+                seen.add((where, problem))
+                yield Finding(where, problem)
+        elif isinstance(obj, BaseModel):
+            ident = getattr(obj, "id", None) or getattr(obj, "role", None)
+            if isinstance(ident, str) and ident in own:
+                where = own[ident]
+            for name in type(obj).model_fields:
+                if name not in skip:
+                    yield from walk(getattr(obj, name), where, own)
+        elif isinstance(obj, dict):
+            for k, v in obj.items():
+                yield from walk(k, where, own)
+                yield from walk(v, where, own)
+        elif isinstance(obj, (list, tuple)):
+            for v in obj:
+                yield from walk(v, where, own)
+
+    root, national = data.root, data.origins
+    yield from walk(data.citation, Location(root / "legal_refs" / "citation.yaml"), national)
+    document = Location(root / "rulepacks" / "national" / "document.yaml")
+    for key, text in data.document.labels.items():
+        yield from walk(text, national.get(f"labels.{key}", document), national)
+    yield from walk(data.document, document, national, skip=("labels",))
+    for part in (data.instruments, data.agencies, data.body, data.areas, data.targets, data.responsibilities,
+                 data.rows, data.kinds):
+        yield from walk(part, root, national)
+    for p in data.provinces.values():
+        own = data.layer_origins.get(p.id, {})
+        where = own.get(p.id, root)
+        for key, text in p.layer.labels.items():
+            yield from walk(text, own.get(f"labels.{key}", where), own)
+        yield from walk(p.layer, where, own, skip=("labels",))
+        yield from walk(p, where, own, skip=("layer",))
 
 
 def _check_call(data: DataSet, where, fn: str, arg: str, when: m.When | None) -> Iterator[Finding]:

@@ -3,6 +3,9 @@
 - Jinja runs sandboxed (a template edited in Word cannot reach Python objects, files or the shell),
   with autoescape (text with & < > stays text) and StrictUndefined (a missing value is an error).
 - Unverified facts become yellow-highlighted runs carrying a Word comment that says what to check.
+- Characters XML cannot hold (control characters) are refused, located at the text holding them: let
+  through, the XML parser's recovery would drop them and, silently, every escaped `<`, `>`, `"`, `&`
+  after them (`drafter check` refuses them in the data already).
 - The .docx bytes depend only on the inputs: fixed zip times, properties taken from the plan.
 """
 
@@ -22,8 +25,8 @@ from docxtpl import DocxTemplate, RichText
 from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from .context import PlanContext, Run
-from .errors import DataError
+from .context import Para, PlanContext, Run
+from .errors import DataError, Location
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 COMMENT_AUTHOR = "drafter"
@@ -57,15 +60,61 @@ class _Template(DocxTemplate):
 
     def fix_tables(self, xml: str) -> Any:
         """docxtpl spreads the width of looped columns evenly (~3 ms); drafter sets the appendix's
-        grid from the plan's shape right after rendering (_column_widths), so only parse here."""
+        grid from the plan's shape right after rendering (_column_widths), so only parse here.
+        A character XML cannot hold is refused first: lxml's recovering parser would drop it and,
+        from there on, every entity (`&lt;`, `&gt;`, `&quot;`, `&amp;`) of the document."""
         from lxml import etree
 
+        bad = NOT_XML.search(xml)
+        if bad is not None:
+            near = re.sub(r"<[^>]+>", "", xml[max(0, bad.start() - 300):bad.start()])[-60:]
+            raise DataError(f"the document would hold the control character U+{ord(bad.group()):04X} (after {near!r})",
+                            None, "remove it from the data text it comes from (`drafter check` locates it)")
         return etree.fromstring(xml, parser=etree.XMLParser(recover=True))
 
     def resolve_listing(self, xml: str) -> str:
         if self._LISTING.search(xml) is None:
             return xml
         return super().resolve_listing(xml)
+
+
+#: Characters XML 1.0 cannot hold (drafter.checks.BAD_CHARS refuses these and a few more in the data).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_characters(ctx: PlanContext) -> None:
+    """Every text of the plan holds only characters XML can hold; else a located error."""
+
+    def refuse(text: str, where: Location | str) -> None:
+        bad = NOT_XML.search(text)
+        if bad is not None:
+            raise DataError(f"text holds the control character U+{ord(bad.group()):04X} at character {bad.start() + 1} "
+                            f"(after {text[max(0, bad.start() - 20):bad.start()]!r}): a Word document cannot hold it",
+                            where, "remove it (in YAML it is often an escape such as \"\\x01\" in a double-quoted string)")
+
+    def para(p: Para) -> None:
+        src = p.source
+        where: Location | str = Location(src.file, src.line) if src.file else f"{src.kind} {src.id}"
+        for r in p.runs:
+            refuse(r.text, where)
+            refuse(r.check or "", where)
+
+    for key, text in ctx.labels.items():
+        refuse(text, f"label '{key}'")
+    refuse(ctx.date_line, "label 'date_line'")
+    for p in [*ctx.preamble, ctx.ban_hanh, *ctx.body, *ctx.extras]:
+        para(p)
+    for text in [*ctx.noi_nhan, ctx.luu, ctx.signature.authority, ctx.signature.deputy or "", ctx.signature.title]:
+        refuse(text, "nơi nhận / signature")
+    for c in ctx.columns:
+        refuse(c.label, f"appendix column '{c.key}'")
+    for row in ctx.appendix:
+        src = row.source
+        where = Location(src.file, src.line) if src.file else f"{src.kind} {src.id}"
+        for runs in row.cells.values():
+            for r in runs:
+                refuse(r.text, where)
+                refuse(r.check or "", where)
 
 
 def jinja_env() -> SandboxedEnvironment:
@@ -106,6 +155,7 @@ def template_context(ctx: PlanContext) -> dict[str, Any]:
 
 def render_docx(template_bytes: bytes, ctx: PlanContext, template_name: str = "template") -> bytes:
     """Render and return the .docx bytes; raises DataError naming the template on any template error."""
+    _check_characters(ctx)
     try:
         tpl = _Template(io.BytesIO(template_bytes))
         tpl.init_docx()  # docxtpl opens lazily; open now so a corrupt file is reported as such

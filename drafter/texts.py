@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from jinja2 import TemplateError
 
 from . import models as m
 from .errors import DataError, Location
-from .textenv import compiled, is_plain, nd30_date
+from .textenv import TextLimitError, compiled, fit_plain, is_plain, limits, nd30_date, rendering, text_line
 
 if TYPE_CHECKING:
     from .resolve import Citation, ResolvedTarget, Snapshot
@@ -31,6 +31,42 @@ BASE_NAMES = frozenset({"year", "prev_year", "next_year", "province", "drafting_
 CALL_NAMES = frozenset({"value", "id", "verb", "place", "d", "m", "y", "fields", "kind", "number", "old", "new",
                         "basis", "for_year", "prev", "prev_for", "n", "parent", "items"})
 TEXT_NAMES = BASE_NAMES | CALL_NAMES
+
+
+def _probe_call(fn: str) -> Callable[[str], str]:
+    def call(ident: str) -> str:
+        return f"{fn}({ident})"
+
+    call.__name__ = fn
+    return call
+
+
+def probe_names(other: bool = False) -> dict[str, Any]:
+    """Every name a text may use, with a value of the type TextRenderer gives it: `drafter check`
+    renders each text with these, under the same sandbox and limits as a draft. `other` gives other
+    values (a text that fails with both sets fails whatever the draft)."""
+    year = 2030 if other else 2025
+    names: dict[str, Any] = {
+        "year": year, "prev_year": year - 1, "next_year": year + 1,
+        "province": {"name": "Kon Tum", "official_name": "tỉnh Kon Tum", "place": "Kon Tum", "kind": "tỉnh"},
+        "drafting_unit": "NC", "tinh": "thành phố" if other else "tỉnh", "tinh_uy": "Thành ủy" if other else "Tỉnh ủy",
+        "ag": _probe_call("ag"), "cite": _probe_call("cite"), "ref": _probe_call("ref"), "sys": _probe_call("sys"),
+        "value": "1" if other else "90%", "id": "instrument", "verb": "Thực hiện" if other else "Căn cứ",
+        "place": "Kon Tum", "d": None if other else "01", "m": None if other else "01", "y": year,
+        "fields": "number" if other else "number, signed", "kind": "Luật" if other else "Nghị định",
+        "number": "1/2024/NĐ-CP", "old": "Nghị định 1/2020/NĐ-CP", "new": "Nghị định 1/2024/NĐ-CP",
+        "basis": "Quyết định 1/QĐ-TTg", "for_year": year, "prev": None if other else "80%",
+        "prev_for": None if other else year - 1, "n": 2 if other else 1, "parent": 2 if other else 1,
+        "items": lambda sep: sep.join(["cite(a)", "cite(b)"]),
+    }
+    assert set(names) == TEXT_NAMES
+    return names
+
+
+def limit_error(exc: TextLimitError, source: str, where: Location | str | None) -> DataError:
+    """A text over a limit, located, saying which limit and how to raise it."""
+    line = text_line(exc) if "\n" in source.strip() else None
+    return DataError(f"{exc.message}{f' (line {line} of the text)' if line else ''}", where, exc.hint)
 
 
 @dataclass
@@ -62,6 +98,7 @@ class TextRenderer:
     """Renders data texts for one resolved snapshot."""
 
     def __init__(self, snap: Snapshot) -> None:
+        limits()  # as set in the environment now (DRAFTER_MAX_TEXT_*; raises DataError for a bad setting)
         self.snap = snap
         unit = snap.unit
         self._refs: list[str] = []
@@ -87,7 +124,7 @@ class TextRenderer:
 
     # -- functions available to texts
     def ag(self, role: str) -> str:
-        return self._expand(self.snap.agency(role))
+        return self._expand(self.snap.agency(role), role)
 
     def cite(self, ident: str) -> str:
         c = self.snap.cited(ident)
@@ -134,12 +171,26 @@ class TextRenderer:
     def sys(self, key: str) -> str:
         name = self.snap.systems.get(key)
         if name is not None:
-            return self._expand(name)
+            return self._expand(name, "systems")
         raise DataError(f"unknown system '{key}'", None, "add it to `systems:` in rulepacks/national/document.yaml")
 
-    def _expand(self, name: str) -> str:
-        """An agency or system name may hold {{ tinh }}; most are plain and render as themselves."""
-        return name if is_plain(name) else compiled(name).render(**self.base)
+    def _expand(self, name: str, ident: str) -> str:
+        """An agency or system name may hold {{ tinh }}; most are plain and render as themselves.
+        A name that fails is located at its record (`ident`), not at the text that used it."""
+        if is_plain(name):
+            return name
+        nested = rendering()  # then a limit reached is the calling text's
+        try:
+            return compiled(name).render(**self.base)
+        except DataError:
+            raise
+        except TextLimitError as exc:
+            if nested:
+                raise
+            raise limit_error(exc, name, self.snap.origin(ident).where) from None
+        except Exception as exc:  # TemplateError, or an expression that fails while rendering
+            raise DataError(f"name {name!r} cannot be rendered: {exc}", self.snap.origin(ident).where,
+                            "fix the {{ … }} expression of this name") from None
 
     def _mark(self, text: str, c: Citation) -> str:
         """Mark a citation whose printed parts, or the replacement that led to it, are unverified."""
@@ -163,10 +214,15 @@ class TextRenderer:
         labels = self.snap.labels
         if key not in labels:
             raise DataError(f"missing label '{key}'", None, "add it under `labels:` in rulepacks/national/document.yaml")
+        nested = rendering()  # then a limit reached is the calling text's
         try:
             return compiled(labels[key]).render(**self.base, **extra)
         except DataError:
             raise
+        except TextLimitError as exc:
+            if nested:
+                raise
+            raise limit_error(exc, labels[key], self.snap.origin(f"labels.{key}").where) from None
         except Exception as exc:  # TemplateError, or an expression that fails while rendering
             where = self.snap.origin(f"labels.{key}").where
             raise DataError(f"label '{key}': {exc}", where, "fix the {{ … }} expression of this label") from None
@@ -176,11 +232,13 @@ class TextRenderer:
         self._refs, self._values = [], []
         try:
             if is_plain(source):
-                out = source[:-1] if source.endswith("\n") else source  # as Jinja would render it
+                out = fit_plain(source[:-1] if source.endswith("\n") else source)  # as Jinja would render it
             else:
                 out = compiled(source).render(**self.base, **extra)
         except DataError as exc:
             raise DataError(exc.message, exc.where or where, exc.hint) from None
+        except TextLimitError as exc:
+            raise limit_error(exc, source, where) from None
         except TemplateError as exc:
             raise DataError(f"text template error: {exc}", where, "fix the {{ … }} expression in this text") from None
         except Exception as exc:  # e.g. {{ 1/0 }}: an expression that fails while rendering
