@@ -57,8 +57,16 @@ def timed(run):
         result = f"TimeoutError: {{exc}}"
     finally:
         signal.alarm(0)
-    return {{"result": result, "seconds": time.perf_counter() - start,
-             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}
+    return {{"result": result, "seconds": time.perf_counter() - start, "rss_mb": peak_mb()}}
+
+def peak_mb():
+    # VmHWM belongs to this process's own memory: ru_maxrss would carry over the peak of the pytest
+    # process that forked it (Linux keeps it across fork and exec)
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 """
 
 
