@@ -1,11 +1,30 @@
-"""On-disk cache of a loaded data directory.
+"""On-disk caches: parse each data file once per edit, and a warm run in one read.
 
-Parsing ~220 YAML files with ruamel's round-trip loader (which keeps the line numbers that errors
-and provenance need) takes about a second; `drafter new` needs that data on every run. The parsed,
-validated `DataSet` is pickled under the user's cache folder, keyed by drafter's version and the
-path, size and modification time of every data file, so any edit invalidates it. A cache that
-cannot be read or written is ignored: drafter then parses the YAML, as it would without one.
-Only data that loaded without errors is cached.
+The cache folder holds three kinds of entry:
+
+- `units-<code>/<file>.unit`: what one data file contributes (a `loader.Unit`: its validated records,
+  where each of its ids is written, its problems, the compiled code of its texts), keyed by that file's
+  bytes, its path and the YAML limits in force. After an edit only the edited file is read again.
+- `data-<fingerprint>.pickle`: the assembled, validated `DataSet` with its texts' compiled code, keyed
+  by the path, size and modification time (ns) of every data file. A warm run reads this entry only.
+- `code-*.marshal`, `patch-*.marshal` (`memo`): the template's compiled Jinja code and patched XML.
+
+`<code>` (`code_salt`) digests drafter's version, the size and modification time of its modules and
+of the libraries whose code shapes what is stored (pydantic, Jinja, docxtpl, ruamel), Python's version
+and this format: any change to drafter or an upgrade of those starts afresh.
+
+Every entry is framed: a magic, the format version, a digest of its key, the payload's length and
+its sha256. An entry failing any check (overwritten with random bytes, truncated, bits flipped, an
+older format, another key's entry copied over it) or unpickling to the wrong shape is ignored and
+rebuilt; a cache folder that cannot be read or written (read-only, full, a file in its place) is
+worked around. A cache costs speed at worst, never correctness. The checksum detects damage, not
+forgery: the folder is trusted like the rest of the user's home (pickle and marshal run what they
+load), so DRAFTER_CACHE_DIR must not point at a folder others can write.
+
+Racy files: a data file changed again within the same tick of its modification-time clock as the
+version that was read keeps its size and mtime. So the data entry lists the files modified within
+RACY_NS of its build, with their content's sha256; a run using the entry re-reads those few files
+and compares, and once they are older than that the list is dropped (git's "racily clean" entries).
 
 `DRAFTER_CACHE_DIR` chooses the folder; `DRAFTER_CACHE_DIR=off` disables the cache.
 """
@@ -15,13 +34,20 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import struct
+import time
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from .resources import DATA_DIRS
 
 T = TypeVar("T")
-KEEP = 8  # data files kept (one per data folder and version; 4× as many code files); older ones go
+KEEP = 8  # data entries kept (one per data folder and version; 4× as many code files); older ones go
+FORMAT = 2  # of every entry's frame and payload; a different number is a miss
+MAGIC = b"DRAFTER\x00"
+_HEAD = struct.Struct(">8sH16sQ32s")  # magic, format, key digest, payload length, payload sha256
+RACY_NS = 10 * 10**9  # mtime clocks tick in ns to 2 s (FAT); 10 s also covers a little clock skew
+UNIT_FILES_MAX = 20_000  # per-file entries kept in one units folder; beyond, the older half goes
 
 
 def cache_dir() -> Path | None:
@@ -38,61 +64,323 @@ def _version() -> str:
     return __version__
 
 
-def fingerprint(root: Path) -> str:
-    """A digest of what the loaded data depends on: drafter's version and every data file's stat."""
-    h = hashlib.sha256(f"{_version()}\0{root}\0{pickle.HIGHEST_PROTOCOL}".encode())
-    # drafter's own modules too: the pickled classes and the compiled texts depend on them.
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
-        st = path.stat()
-        h.update(f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    for d in DATA_DIRS:
-        base = root / d
-        for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
-            dirnames.sort()
-            for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
+_SALT: list[str] = []
+#: The libraries whose code shapes what is cached: the pickled models (pydantic), the compiled Jinja code
+#: (jinja2, markupsafe), the template's code and XML (docxtpl), what YAML reads as (ruamel and its C parser).
+_LIBRARIES = ("pydantic", "pydantic_core", "jinja2", "markupsafe", "docxtpl", "ruamel.yaml", "_ruamel_yaml")
+
+
+def code_salt() -> str:
+    """A digest of what every entry depends on besides its own key: drafter's version and modules (the
+    pickled classes, the loader's rules), the libraries above (an upgrade starts afresh), Python's
+    version, the pickle protocol and this format."""
+    if not _SALT:
+        import importlib.util
+        import sys
+
+        h = hashlib.sha256(f"{_version()}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}\0{FORMAT}".encode())
+        package = Path(__file__).resolve().parent
+        for path in sorted(package.glob("*.py")):
+            st = path.stat()
+            h.update(f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        for name in _LIBRARIES:
+            try:
+                module = sys.modules.get(name)
+                spec = module.__spec__ if module is not None else importlib.util.find_spec(name)
+                st = os.stat(spec.origin)  # type: ignore[union-attr,arg-type]
+                h.update(f"{name}\0{spec.origin}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())  # type: ignore[union-attr]
+            except Exception:  # not installed (the C parser is optional)
+                h.update(f"{name}\0-\n".encode())
+        _SALT.append(h.hexdigest()[:32])
+    return _SALT[0]
+
+
+# --------------------------------------------------------------------------- framed entries
+
+
+def frame(key: bytes, payload: bytes) -> bytes:
+    head = _HEAD.pack(MAGIC, FORMAT, hashlib.sha256(key).digest()[:16], len(payload),
+                      hashlib.sha256(payload).digest())
+    return b"".join((head, payload))
+
+
+def unframe(blob: bytes, key: bytes | None) -> memoryview | None:
+    """The payload of a framed entry, or None unless magic, format, key, length and checksum all match
+    (with `key` None, any key: an intact entry for another version of the same thing)."""
+    if len(blob) < _HEAD.size:
+        return None
+    magic, fmt, key_digest, length, digest = _HEAD.unpack_from(blob)
+    payload = memoryview(blob)[_HEAD.size:]
+    if (magic != MAGIC or fmt != FORMAT or (key is not None and key_digest != hashlib.sha256(key).digest()[:16])
+            or length != len(payload) or hashlib.sha256(payload).digest() != digest):
+        return None
+    return payload
+
+
+def read(path: Path, key: bytes | None) -> memoryview | None:
+    try:
+        blob = path.read_bytes()
+    except Exception:  # absent, unreadable, a folder in its place: a miss
+        return None
+    return unframe(blob, key)
+
+
+def write(path: Path, key: bytes, payload: bytes) -> bool:
+    """Write one entry atomically (a reader sees the old entry or the new one, never half); never fail
+    the run. Not flushed to disk: an entry torn by a power cut fails its checksum and is rebuilt."""
+    import tempfile
+
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(frame(key, payload))
+        os.replace(tmp, path)
+        return True
+    except Exception:  # a read-only or full disk only costs the next run its speed
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return False
+
+
+def _prune(folder: Path, pattern: str, keep: int) -> None:
+    try:
+        entries = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
+        for p in entries:
+            if p.is_dir():
+                import shutil
+
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+    except Exception:
+        pass
+
+
+def _model(cls: type, fields: dict, fields_set: Any, extra: Any, private: Any) -> Any:
+    """A pydantic model rebuilt from what its own __getstate__ holds, as its __setstate__ would do it,
+    without the state dict each model's pickle otherwise builds (a fifth faster to load)."""
+    obj = cls.__new__(cls)
+    setattr_ = object.__setattr__
+    setattr_(obj, "__dict__", fields)
+    setattr_(obj, "__pydantic_fields_set__", fields_set)
+    setattr_(obj, "__pydantic_extra__", extra)
+    setattr_(obj, "__pydantic_private__", private)
+    return obj
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file: Any) -> None:
+        from pydantic import BaseModel
+
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.base = BaseModel
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, self.base):
+            return _model, (type(obj), obj.__dict__, obj.__pydantic_fields_set__, obj.__pydantic_extra__,
+                            obj.__pydantic_private__)
+        return NotImplemented
+
+
+def dumps(value: Any) -> bytes:
+    """`value` pickled, its pydantic models as `_model` rebuilds them."""
+    import io
+
+    out = io.BytesIO()
+    _Pickler(out).dump(value)
+    return out.getvalue()
+
+
+def _loads(payload: bytes | memoryview) -> Any:
+    import gc
+
+    # Unpickling creates tens of thousands of objects and nothing to collect; with the collector on,
+    # its full passes over them take more than half the time (65 -> 30 ms for the data grown ten-fold).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(payload)
+    except Exception:  # classes changed without a new salt, or a bug: a miss like any other
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _accepts(accept: Callable[[Any], Any], value: Any) -> Any:
+    """`accept(value)`, or None (rejected) if checking the shape fails half-way (e.g. a missing field)."""
+    try:
+        return accept(value)
+    except Exception:
+        return None
+
+
+# --------------------------------------------------------------------------- per-file entries
+
+
+class Units:
+    """Per-file entries (`units-<code>/`): one file per data file, holding the unit built from that
+    file's bytes; `key` (a digest of the bytes, the path and the limits) must match to be used."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._pruned = False
+
+    def _path(self, source: Path) -> Path:
+        return self.folder / (hashlib.sha256(os.fsencode(str(source))).hexdigest()[:32] + ".unit")
+
+    def get(self, source: Path, key: bytes | None, accept: Callable[[Any], bool]) -> Any:
+        """The intact unit of `source` stored under `key`; with `key` None, the one stored for any
+        earlier version of the file (the loader reuses the compiled code of its unchanged texts)."""
+        payload = read(self._path(source), key)
+        if payload is None:
+            return None
+        value = _loads(payload)
+        return value if value is not None and _accepts(accept, value) else None
+
+    def put(self, source: Path, key: bytes, value: Any) -> None:
+        path = self._path(source)
+        try:
+            payload = dumps(value)
+        except Exception:
+            return
+        new_folder = not self.folder.is_dir()
+        if write(path, key, payload) and not self._pruned:
+            self._pruned = True
+            if new_folder:  # a new drafter or Python: drop the folders of old ones
+                _prune(self.folder.parent, "units-*", KEEP)
+            else:
                 try:
-                    st = os.stat(path)
+                    names = os.listdir(self.folder)
                 except OSError:
+                    return
+                if len(names) > UNIT_FILES_MAX:
+                    _prune(self.folder, "*.unit", UNIT_FILES_MAX // 2)
+
+
+def units() -> Units | None:
+    folder = cache_dir()
+    return Units(folder / f"units-{code_salt()}") if folder is not None else None
+
+
+# --------------------------------------------------------------------------- the data entry
+
+
+def fingerprint(root: Path, extra: str = "") -> tuple[str, dict[str, int]]:
+    """A digest of what the loaded data depends on (drafter's code, `extra`, every data file's path,
+    size and mtime), and each data file's mtime_ns by path."""
+    lines: list[str] = [f"{code_salt()}\0{root}\0{extra}\n"]
+    mtimes: dict[str, int] = {}
+    skip = len(str(root)) + 1
+
+    def walk(folder: str, depth: int) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        folders = []
+        for e in entries:
+            try:
+                if e.is_dir():  # following links, as the loader's globs do
+                    folders.append(e.path)
                     continue
-                h.update(f"{os.path.relpath(path, root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:32]
+                st = e.stat()
+            except OSError:
+                continue
+            mtimes[e.path] = st.st_mtime_ns
+            lines.append(f"{e.path[skip:]}\0{st.st_size}\0{st.st_mtime_ns}\n")
+        if depth < 16:  # a link cycle is not followed for ever
+            for f in folders:
+                walk(f, depth + 1)
+
+    for d in DATA_DIRS:
+        walk(str(root / d), 0)
+    return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()[:32], mtimes
 
 
-def cached(root: Path, build: Callable[[Path], T], kind: type | tuple[type, ...] = object) -> T:
-    """`build(root)`, or its pickled result from a previous run on unchanged files.
-    A cached value that is not an instance of `kind` is treated as stale."""
+def _sha(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).digest()
+    except OSError:
+        return None
+
+
+def dataset(root: Path, extra: str, build: Callable[[], tuple[Any, dict[str, bytes]]],
+            accept: Callable[[Any], T | None]) -> T:
+    """`accept(value)` of the value `build()` makes for the data folder `root`, or of its pickle from a
+    run on the same files. `build` returns the value and the sha256 of each data file it read, by path;
+    `accept` returns None for a value of the wrong shape (then built anew)."""
     folder = cache_dir()
     if folder is None:
-        return build(root)
-    path = folder / f"data-{fingerprint(root)}.pickle"
+        value = accept(build()[0])
+        assert value is not None, "a freshly built value is always accepted"
+        return value
+    started = time.time_ns()
+    fp, mtimes = fingerprint(root, extra)
+    path = folder / f"data-{fp}.pickle"
+    key = fp.encode()
+    got = _entry(read(path, key), accept)
+    if got is not None:
+        value, racy, blob = got
+        if racy and all(mtimes.get(p, started) < started - RACY_NS for p, _ in racy):
+            _store_data(folder, path, key, [], blob)  # those files are now safely old: stop re-reading them
+        return value
+    built, hashes = build()
+    value = accept(built)
+    assert value is not None, "a freshly built value is always accepted"
+    racy = [(p, h) for p, h in sorted(hashes.items()) if mtimes.get(p, started) >= started - RACY_NS]
     try:
-        value = pickle.loads(path.read_bytes())
-        if isinstance(value, kind):
-            return value
-    except FileNotFoundError:
-        pass
-    except Exception:  # stale or corrupt cache (e.g. classes changed): rebuild it
-        pass
-    value = build(root)
-    _store(folder, path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        blob = dumps(built)
+    except Exception:
+        return value
+    _store_data(folder, path, key, racy, blob)
     return value
 
 
-def _store(folder: Path, path: Path, blob: bytes) -> None:
-    """Write one cache file (atomically) and keep the newest few of its kind; never fail the run."""
-    from .writer import write_atomic
+_LENGTH = struct.Struct(">Q")
 
-    try:
-        write_atomic(path, blob)
-        kind = path.name.split("-", 1)[0]
-        old = sorted(folder.glob(f"{kind}-*"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP * 4:]
-        for p in old:
-            p.unlink(missing_ok=True)
-    except Exception:  # a read-only or full disk only costs the next run its speed
-        pass
 
+def _entry(payload: memoryview | None, accept: Callable[[Any], T | None]) -> tuple[T, list, memoryview] | None:
+    """The value of a data entry's payload: the length of its racy list's pickle, that pickle, then the
+    value's pickle (kept apart so that dropping the list rewrites the entry without pickling again)."""
+    parts = split_data(payload)
+    if parts is None:
+        return None
+    racy, blob = parts
+    if not isinstance(racy, list):
+        return None
+    for item in racy:
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+                and isinstance(item[1], bytes)) or _sha(item[0]) != item[1]:
+            return None  # a file changed without changing its size or mtime
+    inner = _loads(blob)
+    value = _accepts(accept, inner) if inner is not None else None
+    return (value, racy, blob) if value is not None else None
+
+
+def split_data(payload: memoryview | None) -> tuple[Any, memoryview] | None:
+    """(the racy list, the value's pickle) of a data entry's payload."""
+    if payload is None or len(payload) < _LENGTH.size:
+        return None
+    (n,) = _LENGTH.unpack_from(payload)
+    if n > len(payload) - _LENGTH.size:
+        return None
+    return _loads(payload[_LENGTH.size:_LENGTH.size + n]), payload[_LENGTH.size + n:]
+
+
+def _store_data(folder: Path, path: Path, key: bytes, racy: list, blob: bytes | memoryview) -> None:
+    head = pickle.dumps(racy, protocol=pickle.HIGHEST_PROTOCOL)
+    if write(path, key, b"".join((_LENGTH.pack(len(head)), head, blob))):
+        _prune(folder, "data-*", KEEP * 4)
+
+
+# --------------------------------------------------------------------------- memo
 
 _CODE: dict[str, object] = {}
 
@@ -100,24 +388,31 @@ _CODE: dict[str, object] = {}
 def memo(kind: str, source: str, produce: Callable[[], T]) -> T:
     """`produce()` for `source`, from this process, the cache folder, or by calling it: for pure
     functions of a template's text (its compiled Jinja code, its patched XML). The value must be
-    marshallable; it is keyed by `kind`, the source itself and the Python version."""
+    marshallable; it is keyed by `kind`, the source itself and `code_salt()`."""
     import marshal
-    import sys
 
-    key = kind + hashlib.sha256(f"{sys.version}\0{_version()}\0{source}".encode()).hexdigest()[:32]
+    key = kind + hashlib.sha256(f"{code_salt()}\0{source}".encode()).hexdigest()[:32]
     code = _CODE.get(key)
     if code is not None:
         return code  # type: ignore[return-value]
     folder = cache_dir()
     path = folder / f"{kind}-{key[len(kind):]}.marshal" if folder else None
     if path is not None:
-        try:
-            code = marshal.loads(path.read_bytes())
-        except Exception:
-            code = None
+        payload = read(path, key.encode())
+        if payload is not None:
+            try:
+                name, value = marshal.loads(payload)
+                code = value if type(value).__name__ == name else None
+            except Exception:
+                code = None
     if code is None:
         code = produce()
         if path is not None:
-            _store(folder, path, marshal.dumps(code))  # type: ignore[arg-type]
+            try:
+                payload = marshal.dumps((type(code).__name__, code))
+            except Exception:
+                payload = None
+            if payload is not None and write(path, key.encode(), payload):
+                _prune(folder, f"{kind}-*", KEEP * 4)  # type: ignore[arg-type]
     _CODE[key] = code
     return code  # type: ignore[return-value]

@@ -16,12 +16,25 @@ Data files are untrusted input, so reading one is bounded and constructs nothing
 - nesting deeper than `MAX_DEPTH` levels is refused (the real data nests about 10 deep);
 - any other error from ruamel (a bad date such as 2024-02-30, a duplicate key) becomes a DataError
   at the line of the offending value.
+
+Two parsers, one result. ruamel's round-trip loader (pure Python, ~1 s for the shipped data) is the
+reference: it reads everything drafter accepts and locates every error. Where ruamel's C extension
+(ruamel.yaml.clib, libyaml) is installed, `parse` first reads the file from libyaml's events (~30 times
+faster): same lines and columns, and the scalars resolved and built by ruamel's own YAML 1.2 resolver
+and round-trip constructor. That path takes only the plain subset of YAML the data is written in
+(mappings with text or integer keys, lists, untagged scalars, one document, printable characters and
+no tabs) and gives up at the first thing outside it: a tag, an anchor or alias, a merge key, a
+duplicate key, nesting deeper than MAX_DEPTH, a directive, a second document, or any libyaml error.
+The file is then read by the round-trip loader with all the guards above, which refuses it with its
+located message or reads it. So every limit holds on every path, and both paths give the same data
+and positions (tests/test_loader_keys.py compares them on the shipped data and on generated YAML).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import stat
 import unicodedata
 from pathlib import Path
@@ -61,9 +74,18 @@ class Positions:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._pos: dict[PathKey, tuple[int, int]] = {}
+        self._keys: dict[Any, tuple[int, int]] = {}  # the top-level keys themselves (not their values)
 
     def add(self, key: PathKey, line: int, col: int) -> None:
         self._pos[key] = (line + 1, col + 1)
+
+    def add_key(self, key: Any, line: int, col: int) -> None:
+        self._keys[key] = (line + 1, col + 1)
+
+    def key_at(self, key: Any) -> Location:
+        """Where the top-level key `key` itself is written (for an unknown key)."""
+        found = self._keys.get(key)
+        return Location(self.path, *found) if found else self.at((key,))
 
     def at(self, key: PathKey) -> Location:
         """The position of `key`, or of its nearest ancestor that has one."""
@@ -236,11 +258,14 @@ def _plain(node: Any, key: PathKey, pos: Positions, budget: _Budget) -> Any:
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for k, v in node.items():
-            budget.take(key + (k,))
+            name = nfc(k) if isinstance(k, str) else k
+            budget.take(key + (name,))
             # a scalar is located at its value (what to fix), a block at its key
             line, col = _lc(node, k, isinstance(v, (CommentedMap, CommentedSeq)))
-            pos.add(key + (k,), line, col)
-            out[nfc(k) if isinstance(k, str) else k] = _plain(v, key + (k,), pos, budget)
+            pos.add(key + (name,), line, col)
+            if not key:
+                pos.add_key(name, *_lc(node, k, True))
+            out[name] = _plain(v, key + (name,), pos, budget)
         return out
     if isinstance(node, CommentedSeq):
         items = []
@@ -256,8 +281,189 @@ def _plain(node: Any, key: PathKey, pos: Positions, budget: _Budget) -> Any:
     return node
 
 
-def _read(path: Path) -> str:
-    """The text of `path`, refusing a file over the size limit before reading it."""
+# --------------------------------------------------------------------------- the fast path
+
+
+class _GiveUp(Exception):
+    """The fast path met something outside the plain subset: the round-trip loader decides."""
+
+
+_UNSET: Any = object()
+_CPARSER: Any = _UNSET
+
+
+def c_parser() -> Any:
+    """ruamel's C parser (libyaml), or None where its extension is not installed."""
+    global _CPARSER
+    if _CPARSER is _UNSET:
+        try:
+            from _ruamel_yaml import CParser  # ruamel.yaml.clib (the `ruamel.yaml[oldlibyaml]` extra)
+        except ImportError:
+            try:
+                from _ruamel_yaml_clibz import CParser  # ruamel.yaml.clibz (the `libyaml` extra)
+            except ImportError:
+                CParser = None
+        _CPARSER = CParser
+    return _CPARSER
+
+
+#: Characters the fast path leaves to the round-trip loader: anything but newlines, printable ASCII and
+#: printable Unicode (tabs, control characters, NEL, the line and paragraph separators, a byte-order mark),
+#: where libyaml (YAML 1.1) and ruamel could read a file differently or one of them refuse it.
+_ODD = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
+class _Scalars:
+    """ruamel's YAML 1.2 resolver table and round-trip constructor, for the fast path's scalars."""
+
+    def __init__(self) -> None:
+        from ruamel.yaml.nodes import ScalarNode
+        from ruamel.yaml.resolver import VersionedResolver
+        from ruamel.yaml.tag import Tag
+
+        yaml = YAML(typ="rt")
+        yaml.Constructor = _GuardedConstructor
+        self.constructor = yaml.constructor
+        self.node, self.tag = ScalarNode, Tag
+        table = VersionedResolver().versioned_resolver  # the 1.2 rules (no loader, no %YAML directive)
+        self.first: dict[str, list[tuple[str, Any]]] = {k: list(v) for k, v in table.items() if k is not None}
+        self.always = list(table.get(None, []))
+        self.built: dict[tuple[str, str], Any] = {}
+
+    def resolve(self, value: str) -> str:
+        """The tag YAML gives the plain scalar `value` (ruamel's VersionedResolver.resolve)."""
+        for tag, regexp in self.first.get(value[0] if value else "", []) + self.always:
+            if regexp.match(value):
+                return tag
+        return _STD + "str"
+
+    def build(self, tag: str, value: str, style: Any) -> Any:
+        """The value ruamel's round-trip constructor builds for a non-text scalar (a number, date, …)."""
+        if tag not in _IMPLICIT_OK:  # `=` (!!value), `<<` (!!merge), …: the round-trip loader says why
+            raise _GiveUp
+        key = (tag, value)
+        if key not in self.built:
+            if len(self.built) > 50_000:  # numbers and dates seen so far, across files: keep it bounded
+                self.built.clear()
+            try:
+                obj = self.constructor.construct_non_recursive_object(
+                    self.node(self.tag(suffix=tag), value, None, None, style=style))
+            except Exception:  # e.g. the date 2024-02-30: the round-trip loader locates it
+                raise _GiveUp from None
+            self.built[key] = nfc(str(obj)) if isinstance(obj, str) else obj
+        return self.built[key]
+
+
+_SCALARS: _Scalars | None = None
+
+
+def _fast(text: str, pos: Positions, parser_class: Any) -> Any:
+    """Read `text` from libyaml's events into plain data, recording positions as `_plain` does; raise
+    _GiveUp at anything outside the plain subset (see the module's docstring)."""
+    global _SCALARS
+    from ruamel.yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, MappingEndEvent,
+                                    MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent,
+                                    StreamEndEvent, StreamStartEvent)
+
+    if _ODD.search(text):
+        raise _GiveUp
+    if _SCALARS is None:
+        _SCALARS = _Scalars()
+    first, always, build, add = _SCALARS.first, _SCALARS.always, _SCALARS.build, pos.add
+    str_tag = _STD + "str"
+    try:
+        get = parser_class(text).get_event
+    except Exception:
+        raise _GiveUp from None
+
+    def scalar(e: Any) -> Any:
+        if e.anchor is not None or e.ctag is not None:
+            raise _GiveUp
+        value = e.value
+        if not value and e.implicit[0]:
+            raise _GiveUp  # an empty value (null): libyaml places it after the `:`, ruamel at the next token
+        if e.implicit[0] and (always or value[0] in first):
+            tag = _SCALARS.resolve(value)  # type: ignore[union-attr]
+            if tag != str_tag:
+                return build(tag, value, e.style)
+        return nfc(value)
+
+    def mapping(key: PathKey, depth: int) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        while True:
+            k = get()
+            kind = type(k)
+            if kind is MappingEndEvent:
+                return out
+            if kind is not ScalarEvent:
+                raise _GiveUp  # a list, mapping or alias as a key
+            name = scalar(k)
+            if not (type(name) is str or type(name) is int) or name in out:
+                raise _GiveUp  # a key other than text or an integer, or a duplicate key
+            v = get()
+            here = key + (name,)
+            kind = type(v)
+            if kind is ScalarEvent:
+                m = v.start_mark
+                add(here, m.line, m.column)
+                out[name] = scalar(v)
+                if not key:
+                    m = k.start_mark
+                    pos.add_key(name, m.line, m.column)
+            else:
+                m = k.start_mark
+                add(here, m.line, m.column)
+                if not key:
+                    pos.add_key(name, m.line, m.column)
+                out[name] = node(v, here, depth)
+
+    def sequence(key: PathKey, depth: int) -> list[Any]:
+        out: list[Any] = []
+        while True:
+            v = get()
+            kind = type(v)
+            if kind is SequenceEndEvent:
+                return out
+            here = key + (len(out),)
+            m = v.start_mark
+            add(here, m.line, m.column)
+            out.append(scalar(v) if kind is ScalarEvent else node(v, here, depth))
+
+    def node(e: Any, key: PathKey, depth: int) -> Any:
+        kind = type(e)
+        if kind is AliasEvent or e.anchor is not None or e.ctag is not None or depth >= MAX_DEPTH:
+            raise _GiveUp
+        if kind is MappingStartEvent:
+            return mapping(key, depth + 1)
+        if kind is SequenceStartEvent:
+            return sequence(key, depth + 1)
+        raise _GiveUp
+
+    try:
+        if type(get()) is not StreamStartEvent:
+            raise _GiveUp
+        start = get()
+        if type(start) is not DocumentStartEvent or start.version or start.tags:
+            raise _GiveUp  # no document (an empty file), or a %YAML / %TAG directive
+        root = get()
+        if type(root) not in (MappingStartEvent, SequenceStartEvent):
+            raise _GiveUp  # a scalar or alias as the whole document
+        pos.add((), 0, 0)
+        data = node(root, (), 0)
+        if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
+            raise _GiveUp  # a second document
+    except _GiveUp:
+        raise
+    except Exception:  # any libyaml error (syntax, encoding): the round-trip loader locates it
+        raise _GiveUp from None
+    return data
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of `path`, refusing a file over the size limit before reading it."""
     max_bytes = _limit("DRAFTER_MAX_YAML_BYTES", MAX_BYTES)
     try:
         st = path.stat()
@@ -273,11 +479,20 @@ def _read(path: Path) -> str:
         raise DataError(f"cannot read the file: {exc.strerror}", path) from None
     if len(raw) > max_bytes:
         raise DataError(_too_big(len(raw), max_bytes), Location(path, 1, 1), _too_big_hint(max_bytes))
+    return raw
+
+
+def _decode(path: Path, raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"not UTF-8 text (byte {exc.start})", path, "save the file as UTF-8") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")  # as reading in text mode did
+
+
+def _read(path: Path) -> str:
+    """The text of `path`, refusing a file over the size limit before reading it."""
+    return _decode(path, read_bytes(path))
 
 
 def _too_big(size: int, max_bytes: int) -> str:
@@ -292,13 +507,35 @@ def _too_big_hint(max_bytes: int) -> str:
 def load_yaml(path: Path) -> tuple[Any, Positions]:
     """Parse `path`; raise DataError with the position of a syntax error, a refused construct (tag,
     alias bomb, recursive alias, too large a file), or for an empty file."""
+    return parse(path, read_bytes(path))
+
+
+def parse(path: Path, raw: bytes, fast: bool = True) -> tuple[Any, Positions]:
+    """Parse the bytes `raw` read from `path` (see `read_bytes`): with libyaml's events where the file
+    keeps to the plain subset and the C extension is installed (`fast`), else, or if that gives up,
+    with the guarded round-trip loader."""
+    max_bytes = _limit("DRAFTER_MAX_YAML_BYTES", MAX_BYTES)  # read_bytes checked it; so does every path
+    if len(raw) > max_bytes:
+        raise DataError(_too_big(len(raw), max_bytes), Location(path, 1, 1), _too_big_hint(max_bytes))
+    text = _decode(path, raw)
+    max_nodes = _limit("DRAFTER_MAX_YAML_NODES", MAX_NODES)  # a bad setting is an error on every path
+    if fast:
+        parser = c_parser()
+        if parser is not None:
+            pos = Positions(path)
+            try:
+                return _fast(text, pos, parser), pos
+            except _GiveUp:
+                pass
+    return _load_rt(path, text, max_nodes)
+
+
+def _load_rt(path: Path, text: str, max_nodes: int) -> tuple[Any, Positions]:
     pos = Positions(path)
-    text = _read(path)
     yaml = YAML(typ="rt")
     yaml.Scanner = _GuardedScanner
     yaml.Composer = _GuardedComposer
     yaml.Constructor = _GuardedConstructor
-    max_nodes = _limit("DRAFTER_MAX_YAML_NODES", MAX_NODES)
     yaml.composer.max_nodes = max_nodes
     try:
         data = yaml.load(text)
