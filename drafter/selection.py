@@ -44,9 +44,21 @@ def _keys(p: m.Province) -> set[str]:
     return {name_key(x) for x in (p.name, p.official_name, p.id, *p.aliases)}
 
 
+def _name_index(data: DataSet) -> dict[str, list[m.Province]]:
+    """Every name key of every unit, built once per loaded data set (a batch looks up dozens)."""
+    index = data.__dict__.get("_name_index")
+    if index is None:
+        index = {}
+        for p in data.provinces.values():
+            for k in _keys(p):
+                index.setdefault(k, []).append(p)
+        data.__dict__["_name_index"] = index
+    return index
+
+
 def find_province(data: DataSet, name: str, as_of: dt.date, year: int) -> m.Province:
     key = name_key(name)
-    matches = [p for p in data.provinces.values() if key in _keys(p)]
+    matches = _name_index(data).get(key, [])
     if not matches:
         names = sorted({p.name for p in data.provinces.values()})
         # 0.8: typos still match ("Kom Tum", "Dak Lac"); an old name sharing one syllable ("Hà Tây") does not
