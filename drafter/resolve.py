@@ -85,8 +85,8 @@ class Snapshot:
     data_root: object
     dropped: tuple[layers.Dropped, ...] = ()
     _agencies: Mapping[str, str | DataError] = field(default_factory=dict)
-    _citations: Mapping[str, Citation | DataError] = field(default_factory=dict)
-    _origins: Mapping[str, Origin] = field(default_factory=dict)
+    _citations: "_Citations | Mapping[str, Citation | DataError]" = field(default_factory=dict)
+    _origins: "_Origins | Mapping[str, Origin]" = field(default_factory=dict)
 
     def agency(self, role: str) -> str:
         name = self._agencies.get(role)
@@ -99,7 +99,7 @@ class Snapshot:
     def cited(self, ident: str) -> Citation:
         c = self._citations.get(ident)
         if c is None:
-            raise sel.unknown_instrument(self._citations, ident)
+            raise sel.unknown_instrument(list(self._citations), ident)
         if isinstance(c, DataError):
             raise c
         return c
@@ -117,9 +117,7 @@ def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.
     def ok(when: m.When) -> bool:
         return when.applies(as_of, year)
 
-    origins: dict[str, Origin] = {k: Origin(layers.NATIONAL, v) for k, v in data.origins.items()}
-    for ident, loc in data.layer_origins.get(unit.id, {}).items():
-        origins[ident] = Origin(lname, loc)
+    origins = _Origins(data.origins, data.layer_origins.get(unit.id, {}), lname)
     drops = [d for d in layer.drop if ok(d.when)]
     dropped_ids = {d.id for d in drops}
     dropped = tuple(layers.Dropped(d.id, d.reason, lname) for d in drops)
@@ -145,9 +143,9 @@ def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.
                                                            dropped_ids, lname, _item)})
                 for r in resp if ok(r.when)]
     except layers.PlacementError as exc:
-        raise DataError(exc.message, origins[exc.rule].where if exc.rule in origins else None, exc.hint) from None
+        raise DataError(exc.message, origins.get(exc.rule).where, exc.hint) from None
     agencies = _agencies(data, unit, as_of, year)
-    citations = _citations(data, as_of)
+    citations = _Citations(data, as_of)
     snap_targets = tuple(ResolvedTarget(t, _value(data, t, layer.values.get(t.id, []), year, as_of))
                          for t in targets if ok(t.when))
     snap_resp = tuple(r for r in resp if r.items)
@@ -162,7 +160,7 @@ def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.
         rows=tuple(r for r in rows if ok(r.when)), preamble=preamble,
         noi_nhan=tuple(r for r in recipients if ok(r.when)), signer=sel.signer_for(unit, year, as_of),
         data_root=data.root, dropped=dropped, _agencies=MappingProxyType(agencies),
-        _citations=MappingProxyType(citations), _origins=MappingProxyType(origins))
+        _citations=citations, _origins=origins)
 
 
 def _shape(national: m.Shape, local: m.Shape) -> m.Shape:
@@ -223,20 +221,53 @@ def _agencies(data: DataSet, unit: m.Province, as_of: dt.date, year: int) -> dic
     return out
 
 
-def _citations(data: DataSet, as_of: dt.date) -> dict[str, Citation | DataError]:
-    out: dict[str, Citation | DataError] = {}
-    for ident in data.instruments:
-        try:
-            chain = tuple(sel.replacements(data, ident, as_of))
-        except DataError as exc:
-            out[ident] = exc
-            continue
-        current = chain[-1]
-        amendments = tuple(a for a in (data.instruments.get(x) for x in current.amended_by)
-                           if a is not None and (a.signed or a.effective) is not None
-                           and (a.signed or a.effective) <= as_of)
-        out[ident] = Citation(chain, amendments)
-    return out
+class _Citations:
+    """How each instrument is cited at the drafting date, worked out when a text first cites it (a
+    draft cites ~30 of the registry's instruments) and kept for the rest of the draft."""
+
+    def __init__(self, data: DataSet, as_of: dt.date) -> None:
+        self.data, self.as_of = data, as_of
+        self._done: dict[str, Citation | DataError] = {}
+
+    def __iter__(self):
+        return iter(self.data.instruments)
+
+    def get(self, ident: str) -> Citation | DataError | None:
+        found = self._done.get(ident)
+        if found is None and ident in self.data.instruments:
+            found = self._done[ident] = _citation(self.data, ident, self.as_of)
+        return found
+
+    def __getitem__(self, ident: str) -> Citation | DataError:
+        found = self.get(ident)
+        if found is None:
+            raise KeyError(ident)
+        return found
+
+
+def _citation(data: DataSet, ident: str, as_of: dt.date) -> Citation | DataError:
+    try:
+        chain = tuple(sel.replacements(data, ident, as_of))
+    except DataError as exc:
+        return exc
+    current = chain[-1]
+    amendments = tuple(a for a in (data.instruments.get(x) for x in current.amended_by)
+                       if a is not None and (a.signed or a.effective) is not None
+                       and (a.signed or a.effective) <= as_of)
+    return Citation(chain, amendments)
+
+
+class _Origins:
+    """Where each rule was defined, the province's layer first: a view, not a copy of every origin."""
+
+    def __init__(self, national: Mapping, own: Mapping, layer: str) -> None:
+        self.national, self.own, self.layer = national, own, layer
+
+    def get(self, ident: str) -> Origin:
+        loc = self.own.get(ident)
+        if loc is not None:
+            return Origin(self.layer, loc)
+        return Origin(layers.NATIONAL, self.national.get(ident))
 
 
 def _item(i: m.LayerItem) -> m.ResponsibilityItem:
@@ -253,7 +284,7 @@ def _value(data: DataSet, t: m.Target, own: list[m.DatedValue], year: int, as_of
     return TargetValue(v, data.instruments.get(v.basis) if v and v.basis else None, prev)
 
 
-def _preamble(data: DataSet, unit: m.Province, citations: Mapping[str, Citation | DataError], ok, as_of: dt.date,
+def _preamble(data: DataSet, unit: m.Province, citations: _Citations, ok, as_of: dt.date,
               dropped: set[str]) -> tuple[tuple[m.PreambleItem, Citation], ...]:
     out: list[tuple[m.PreambleItem, Citation]] = []
     cited: set[str] = set()
