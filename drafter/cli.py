@@ -148,8 +148,11 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
                f"in {time.perf_counter() - started:.2f} s; provenance in {provenance.sidecar(target)}")
     if checks:
         click.echo(f"{len(checks)} unverified mark(s) to check before signing (highlighted, with comments):")
-        for c in dict.fromkeys(c.what for c in checks):
-            click.echo(f"  - {c}")
+        counts: dict[str, int] = {}
+        for c in checks:  # the same comment on several marks is listed once, with how many
+            counts[c.what] = counts.get(c.what, 0) + 1
+        for what, n in counts.items():
+            click.echo(f"  - {what}" + (f" (×{n})" if n > 1 else ""))
 
 
 @main.command()

@@ -108,6 +108,8 @@ class CitationFormats(Strict):
     join: str
     #: the verb that introduces an instrument in the preamble, by kind ("Căn cứ", "Thực hiện")
     verbs: dict[str, str]
+    #: how a comment names an unverified part of a citation ("signed" → "ngày ký")
+    field_names: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _defaults(self) -> "CitationFormats":

@@ -17,7 +17,7 @@ import re
 import zipfile
 from typing import Any
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run as DocxRun
@@ -230,6 +230,8 @@ def _comment_checks(tpl: DocxTemplate, ctx: PlanContext) -> None:
     stamp = f"{(ctx.date or ctx.as_of).isoformat()}T00:00:00Z"
     for r_el in marked:
         run = DocxRun(r_el, Paragraph(r_el.getparent(), doc))
+        # the style's highlight shows in Word only: a direct highlight shows in LibreOffice and on paper too
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
         queue = checks.get(run.text)
         what = queue.pop(0) if queue and len(queue) > 1 else (queue[0] if queue else None)
         if what:

@@ -198,8 +198,9 @@ class TextRenderer:
         for ins in (c.instrument, *c.amendments):
             missing = ins.unverified_cited()
             if missing:
-                checks.append(self.label("check_instrument", fields=", ".join(missing), kind=ins.kind,
-                                         number=ins.number))
+                names = self.snap.citation.field_names
+                checks.append(self.label("check_instrument", fields=", ".join(names.get(f, f) for f in missing),
+                                         kind=ins.kind, number=ins.number))
         for old, new in zip(c.chain, c.chain[1:]):
             if old.status == "U" or {"replaced_by", "replaced_on"} & set(old.unverified):
                 checks.append(self.label("check_replacement", old=f"{old.kind} {old.number}",

@@ -304,7 +304,7 @@ def test_no_placeholder_is_printed_for_an_unknown_date_or_title(drafts):
         assert "chưa xác minh" not in text
     # NĐ 154/2025 (signing date unverified) is cited without a date and marked for the reader
     cite = next(c for c in drafts[2026].context.checks if "154/2025" in c.text)
-    assert cite.text.startswith("Nghị định số 154/2025/NĐ-CP của Chính phủ") and "signed" in cite.what
+    assert cite.text.startswith("Nghị định số 154/2025/NĐ-CP của Chính phủ") and "ngày ký" in cite.what
 
 
 def test_law_on_legal_documents_follows_its_replacement(drafts):

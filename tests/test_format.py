@@ -135,3 +135,17 @@ def test_docx_parts_are_well_formed_and_no_template_tags_left(kontum_2024):
     text = z.read("word/document.xml").decode()
     assert "{{" not in text and "{%" not in text and "}}" not in text
     assert "docProps/thumbnail.jpeg" not in z.namelist()
+
+
+def test_every_flag_is_highlighted_directly_and_commented_once(kontum_2024):
+    """A direct highlight (not only the character style, which LibreOffice and PDFs ignore) on every
+    marked run, one comment each, as many as the CLI counts."""
+    from drafter.docx_text import open_docx
+
+    doc = open_docx(kontum_2024.docx)
+    marked = doc.element.body.xpath('.//w:r[w:rPr/w:rStyle/@w:val="KHCheck"]')
+    assert marked and len(marked) == len(kontum_2024.context.checks)
+    assert all(r.find(qn("w:rPr")).find(qn("w:highlight")).get(qn("w:val")) == "yellow" for r in marked)
+    assert len(doc.comments) == len(marked)
+    texts = [c.text for c in doc.comments]
+    assert not any(word in t for t in texts for word in ("signed", "title", "issuer"))  # Vietnamese throughout
