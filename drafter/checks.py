@@ -5,7 +5,6 @@ Problems are reported as `path:line:col: severity: message`. Errors make the che
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import zipfile

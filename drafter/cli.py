@@ -291,7 +291,7 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
             click.echo(f"  - {full} [{ins.status}; sources: {', '.join(ins.sources)}]")
     for v in entry.get("values", []):
         basis = data.instruments.get(v["basis"]) if v.get("basis") else None
-        set_by = f"{basis.kind} {basis.number}" if basis else (v.get("basis") or f"the province's own plan")
+        set_by = f"{basis.kind} {basis.number}" if basis else (v.get("basis") or "the province's own plan")
         click.echo(f"value: {v['value']} for target '{v['target']}', set for {v.get('for_year')} by {set_by}, "
                    f"applying from {v['from']} [{v['status']}]" + (f", seen in {v['source']}" if v.get("source") else ""))
     for u in entry.get("unverified", []):

@@ -27,7 +27,6 @@ import contextvars
 import datetime as dt
 import functools
 import math
-import os
 import re
 import types
 from types import CodeType
@@ -41,7 +40,7 @@ from jinja2.runtime import Context, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter, SecurityError
 from markupsafe import Markup
 
-from .errors import DataError
+from .envlimits import positive_int
 
 # --------------------------------------------------------------------------- limits
 
@@ -73,17 +72,7 @@ class TextLimitError(SecurityError):
 
 
 def _read(name: str) -> int:
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return LIMITS[name]
-    try:
-        value = int(raw.strip().replace("_", ""))
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise DataError(f"{name}={raw!r} is not a positive whole number", name,
-                        f"unset it (the limit is then {LIMITS[name]}) or give a larger whole number")
-    return value
+    return positive_int(name, LIMITS[name])
 
 
 #: The limits in force: read from the environment by `limits()`, when a draft or a check starts

@@ -33,7 +33,6 @@ and positions (tests/test_loader_keys.py compares them on the shipped data and o
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import stat
 import unicodedata
@@ -50,6 +49,7 @@ from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode
 from ruamel.yaml.scanner import RoundTripScanner
 
+from .envlimits import positive_int
 from .errors import DataError, Location
 
 PathKey = tuple[Any, ...]
@@ -211,17 +211,7 @@ def _short(value: Any) -> str:
 
 
 def _limit(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise DataError(f"{name}={raw!r} is not a positive whole number", name,
-                        f"set {name} to a number such as {default}, or unset it")
-    return value
+    return positive_int(name, default)
 
 
 def _where(path: Path, mark: Any) -> Location:
