@@ -121,10 +121,18 @@ def main(ctx: click.Context) -> None:
 @DEBUG
 def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | None, output: Path | None,
         force: bool, data_dir: Path | None, debug: bool) -> None:
-    """Write a new draft plan for one province and year.
+    """Write a new draft plan for one province and year, in the province's own shape where its layer
+    gives one (sections, numbering, appendix columns, its own figures).
 
     Unverified facts (instruments or figures not yet checked against the official text) are
-    highlighted in yellow with a Word comment saying what to check; their number is printed.
+    highlighted in yellow with a Word comment saying what to check; a target figure that neither an
+    instrument nor the province's own plan sets for the year is a highlighted blank "……" to fill.
+    Their number is printed.
+
+    \b
+    Examples:
+      drafter new --province "Kon Tum" --year 2024
+      drafter new -p "Tuyên Quang" -y 2022 --date 2021-12-24 -o KH-CCHC-2022.docx
     """
     try:
         started = time.perf_counter()
