@@ -64,10 +64,15 @@ def test_value_set_for_a_year_before_it_applies(mini):
     assert res.exit_code == 1 and "value 90% is set for 2024 but applies from 2026-01-01" in res.output
 
 
+def _check_layer(mini, layer: str):
+    """`drafter check` on the mini data with `layer` (YAML under `layer:`) opening Kon Tum's profile;
+    the layer's first key is then on line 3 of the file."""
+    _edit(mini / "rulepacks/provinces/kon-tum.yaml", "province:\n", "province:\n  layer:\n" + layer)
+    return _check(mini)
+
+
 def test_layer_that_drops_an_unknown_rule(mini):
-    _edit(mini / "rulepacks/provinces/kon-tum.yaml", "province:\n",
-          "province:\n  layer:\n    drop:\n      - {id: no-such-rule, reason: not ours}\n")
-    res = _check(mini)
+    res = _check_layer(mini, "    drop:\n      - {id: no-such-rule, reason: not ours}\n")
     assert res.exit_code == 1
     assert "kon-tum.yaml:4:14:" in res.output and "drop names 'no-such-rule'" in res.output
 
@@ -95,19 +100,15 @@ def test_two_paragraph_tags_in_one_paragraph(mini):
 
 
 def test_layer_values_and_items_must_name_real_rules(mini):
-    _edit(mini / "rulepacks/provinces/kon-tum.yaml", "province:\n",
-          "province:\n  layer:\n    values:\n      t-khong-co: [{from: 2024-01-01, for_year: 2024, value: '5%'}]\n"
-          "    items:\n      - {id: x-1, block: r-khong-co, text: Một việc.}\n")
-    res = _check(mini)
+    res = _check_layer(mini, "    values:\n      t-khong-co: [{from: 2024-01-01, for_year: 2024, value: '5%'}]\n"
+                             "    items:\n      - {id: x-1, block: r-khong-co, text: Một việc.}\n")
     assert res.exit_code == 1
     assert "values for 't-khong-co', which is not a target" in res.output
     assert "item 'x-1' names block 'r-khong-co'" in res.output and "kon-tum.yaml:6:14:" in res.output
 
 
 def test_layer_rule_placed_after_a_missing_rule_is_located_at_the_rule(mini):
-    _edit(mini / "rulepacks/provinces/kon-tum.yaml", "province:\n",
-          "province:\n  layer:\n    targets:\n"
-          "      - {id: t-x, area: tthc, text: \"X.\", responsibility: \"Y.\", after: khong-co}\n")
-    res = _check(mini)
+    res = _check_layer(mini, "    targets:\n"
+                             "      - {id: t-x, area: tthc, text: \"X.\", responsibility: \"Y.\", after: khong-co}\n")
     assert res.exit_code == 1
     assert "kon-tum.yaml:4:14:" in res.output and "placed relative to 'khong-co'" in res.output
