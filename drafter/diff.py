@@ -281,6 +281,24 @@ def _whole(p_el, ids: _Ids, when: str, deleted: bool) -> None:
         wrap.append(r)
 
 
+#: The children of w:settings that come after w:trackRevisions (ECMA-376, CT_Settings).
+SETTINGS_AFTER_TRACK_REVISIONS = tuple(f"w:{t}" for t in (
+    "doNotTrackMoves", "doNotTrackFormatting", "documentProtection", "autoFormatOverride", "styleLockTheme",
+    "styleLockQFSet", "defaultTabStop", "autoHyphenation", "consecutiveHyphenLimit", "hyphenationZone",
+    "doNotHyphenateCaps", "showEnvelope", "summaryLength", "clickAndTypeStyle", "defaultTableStyle",
+    "evenAndOddHeaders", "bookFoldRevPrinting", "bookFoldPrinting", "bookFoldPrintingSheets",
+    "drawingGridHorizontalSpacing", "drawingGridVerticalSpacing", "displayHorizontalDrawingGridEvery",
+    "displayVerticalDrawingGridEvery", "doNotUseMarginsForDrawingGridOrigin", "drawingGridHorizontalOrigin",
+    "drawingGridVerticalOrigin", "doNotShadeFormData", "noPunctuationKerning", "characterSpacingControl",
+    "printTwoOnOne", "strictFirstAndLastChars", "noLineBreaksAfter", "noLineBreaksBefore", "savePreviewPicture",
+    "doNotValidateAgainstSchema", "saveInvalidXml", "ignoreMixedContent", "alwaysShowPlaceholderText",
+    "doNotDemarcateInvalidXml", "saveXmlDataOnly", "useXSLTWhenSaving", "saveThroughXslt", "showXMLTags",
+    "alwaysMergeEmptyNamespace", "updateFields", "hdrShapeDefaults", "footnotePr", "endnotePr", "compat",
+    "docVars", "rsids", "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+    "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator"))
+
+
 def redline(old_docx: bytes, new_docx: bytes, when: dt.date) -> bytes:
     """The new draft with every paragraph-level difference from the old one as tracked changes."""
     stamp = f"{when.isoformat()}T00:00:00Z"
@@ -314,7 +332,8 @@ def redline(old_docx: bytes, new_docx: bytes, when: dt.date) -> bytes:
     _drop_comments(new_doc)
     settings = new_doc.settings.element
     if settings.find(qn("w:trackRevisions")) is None:
-        settings.append(OxmlElement("w:trackRevisions"))
+        # in the schema's place (CT_Settings): Word repairs a settings part whose children are out of order
+        settings.insert_element_before(OxmlElement("w:trackRevisions"), *SETTINGS_AFTER_TRACK_REVISIONS)
     return save_deterministic(new_doc.part.package)
 
 

@@ -177,6 +177,8 @@ def render_docx(template_bytes: bytes, ctx: PlanContext, template_name: str = "t
         raise DataError(f"template error: {exc.message}{detail}", f"{template_name}" + (f" (line {lineno})" if lineno else ""),
                         "fix the {{ … }} / {% … %} tag in Word (run `drafter check`)") from None
     _column_widths(tpl, ctx)
+    _title_rule(tpl, ctx)
+    _keep_with_signature(tpl)
     _comment_checks(tpl, ctx)
     _properties(tpl, ctx)
     tpl.pre_processing()  # what DocxTemplate.save does before writing (a no-op without pictures)
@@ -270,13 +272,45 @@ def _column_widths(tpl: DocxTemplate, ctx: PlanContext) -> None:
             width = props.find(tc_w)
             if width is None:
                 width = props.makeelement(tc_w, {})
-                props.insert(0, width)
+            props.insert(0, width)  # first, as the schema orders it (docxtpl's colspan puts w:gridSpan first)
             width.set(qn("w:w"), str(sum(twips[pos:pos + span])))
             width.set(qn("w:type"), "dxa")
             if task_row and centred[pos]:  # TT, dates
                 for p in tc.iterfind(qn("w:p")):
                     _centre(p, p_pr, jc, r_pr, val)
             pos += span
+
+
+#: ND 30 II.5b: the line under the trích yếu is 1/3 to 1/2 of the trích yếu line; drafter aims at 0.4.
+TITLE_RULE_SHARE = 0.4
+#: Width of an average character of the trích yếu (Times New Roman bold 14 pt, Vietnamese text), in cm,
+#: measured on LibreOffice's PDFs of the drafts (Liberation Serif, metric-compatible): within ±10 %.
+TITLE_CHAR_CM = 0.228
+TEXT_WIDTH_CM = 15.5  # A4 portrait with ND 30's 35/20 mm side margins
+TITLE_RULE_STYLE = "KHTitlerule"
+
+
+def _title_rule(tpl: DocxTemplate, ctx: PlanContext) -> None:
+    """Size the rule under the trích yếu to its longest line (a long trích yếu wraps at the text width)."""
+    text = ctx.labels.get("trich_yeu", "")
+    line_cm = min(len(text) * TITLE_CHAR_CM, TEXT_WIDTH_CM)
+    rule_cm = max(line_cm * TITLE_RULE_SHARE, 2.0)
+    indent = str(int((TEXT_WIDTH_CM - rule_cm) / 2 * 567))
+    body = tpl.docx.element.body
+    for ind in body.xpath(f'./w:p[w:pPr/w:pStyle/@w:val="{TITLE_RULE_STYLE}"]/w:pPr/w:ind'):
+        ind.set(qn("w:left"), indent)
+        ind.set(qn("w:right"), indent)
+
+
+def _keep_with_signature(tpl: DocxTemplate) -> None:
+    """The body's last paragraph keeps with the signature block (ND 30: the signature never stands
+    alone on a page). The signature block is the table that follows the body: the second one."""
+    tables = tpl.docx.element.body.findall(qn("w:tbl"))
+    if len(tables) < 3:
+        return
+    prev = tables[1].getprevious()
+    if prev is not None and prev.tag == qn("w:p"):
+        Paragraph(prev, tpl.docx).paragraph_format.keep_with_next = True
 
 
 def _centre(p: Any, p_pr: str, jc: str, r_pr: str, val: str) -> None:

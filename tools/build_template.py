@@ -83,10 +83,22 @@ def add(container, text, style, bold=None, italic=None):
     return p
 
 
-def rule(container, style, indent_cm: float) -> None:
+# What follows each element in its parent, as the schema (ECMA-376 transitional) orders them: Word
+# repairs a file whose children are out of order, so each element is inserted before its successors.
+AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+              "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+              "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+              "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+              "w:rPr", "w:sectPr", "w:pPrChange")
+AFTER_TBLBORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+AFTER_PGNUMTYPE = ("w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi",
+                   "w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange")
+
+
+def rule(container, style, indent_cm: float, rule_style=None):
     """A solid horizontal line of a given length: an empty paragraph with a bottom border, narrowed
     by equal left and right indents (ND 30 asks for lines as long as a fraction of the text above)."""
-    p = container.add_paragraph(style=style)
+    p = container.add_paragraph(style=rule_style or style)
     pf = p.paragraph_format
     pf.left_indent = pf.right_indent = Cm(indent_cm)
     ppr = p._p.get_or_add_pPr()
@@ -95,12 +107,13 @@ def rule(container, style, indent_cm: float) -> None:
     for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
         bottom.set(qn(k), v)
     bdr.append(bottom)
-    ppr.append(bdr)
+    ppr.insert_element_before(bdr, *AFTER_PBDR)
     rpr = OxmlElement("w:rPr")
     sz = OxmlElement("w:sz")
     sz.set(qn("w:val"), "4")
     rpr.append(sz)
-    ppr.append(rpr)
+    ppr.insert_element_before(rpr, "w:sectPr", "w:pPrChange")
+    return p
 
 
 def no_borders(table) -> None:
@@ -110,7 +123,7 @@ def no_borders(table) -> None:
         el = OxmlElement(f"w:{edge}")
         el.set(qn("w:val"), "nil")
         borders.append(el)
-    tblpr.append(borders)
+    tblpr.insert_element_before(borders, *AFTER_TBLBORDERS)
 
 
 def all_borders(table) -> None:
@@ -121,7 +134,7 @@ def all_borders(table) -> None:
         for k, v in (("w:val", "single"), ("w:sz", "4"), ("w:space", "0"), ("w:color", "000000")):
             el.set(qn(k), v)
         borders.append(el)
-    tblpr.append(borders)
+    tblpr.insert_element_before(borders, *AFTER_TBLBORDERS)
 
 
 def widths(table, cms) -> None:
@@ -134,11 +147,41 @@ def widths(table, cms) -> None:
             cell.width = Cm(w)
 
 
-def repeat_header(row) -> None:
+def cell_margins(table, cm: float) -> None:
+    """Left and right padding of every cell (Word's default is 0.19 cm)."""
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(int(Cm(cm).twips)))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    table._tbl.tblPr.insert_element_before(mar, "w:tblLook", "w:tblCaption", "w:tblDescription")
+
+
+def row_flag(row, name: str) -> None:
+    """A row property that is on by its presence (w:tblHeader, w:cantSplit); no w:val: "true" is not
+    an ST_OnOff value Word's strict reading accepts."""
     trpr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    trpr.append(el)
+    if trpr.find(qn(name)) is None:
+        trpr.append(OxmlElement(name))
+
+
+def repeat_header(row) -> None:
+    row_flag(row, "w:tblHeader")
+
+
+def comment_styles(doc) -> None:
+    """The styles python-docx's comments refer to (Word's built-in "annotation reference" and
+    "annotation text"): a file that names an undefined style is one Word may repair."""
+    ref = doc.styles.add_style("annotation reference", WD_STYLE_TYPE.CHARACTER)
+    ref.element.set(qn("w:styleId"), "CommentReference")
+    ref.element.attrib.pop(qn("w:customStyle"), None)  # Word's own style, not a custom one
+    ref.font.size = Pt(8)
+    text = doc.styles.add_style("annotation text", WD_STYLE_TYPE.PARAGRAPH)
+    text.element.set(qn("w:styleId"), "CommentText")
+    text.element.attrib.pop(qn("w:customStyle"), None)
+    text.base_style = doc.styles["Normal"]
+    text.font.size = Pt(10)
 
 
 def page_number_header(section, style) -> None:
@@ -166,8 +209,10 @@ def build(out: Path) -> None:
     set_fonts(normal.element.get_or_add_rPr())
 
     body = para_style(doc, "KH Body")
+    # Headings keep with the paragraph they head: a page never ends with one.
     muc = para_style(doc, "KH Muc", bold=True)
     khoan = para_style(doc, "KH Khoan", bold=True)
+    muc.paragraph_format.keep_with_next = khoan.paragraph_format.keep_with_next = True
     diem = para_style(doc, "KH Diem")
     note = para_style(doc, "KH Note", italic=True)
     preamble = para_style(doc, "KH Preamble")
@@ -183,11 +228,11 @@ def build(out: Path) -> None:
     cell_c = para_style(doc, "KH Table center", size=12, align=center, indent=False, before=3, after=3)
     page_no = para_style(doc, "KH Page number", size=14, align=center, indent=False, before=0)
     tag = para_style(doc, "KH Tag", size=2, indent=False, before=0)  # only docxtpl tags; removed on render
-    # Unverified facts: a character style, so staff can find them all and clear the mark in one go.
-    check = doc.styles.add_style("KH Check", WD_STYLE_TYPE.CHARACTER)
-    hl = OxmlElement("w:highlight")
-    hl.set(qn("w:val"), "yellow")
-    check.element.get_or_add_rPr().append(hl)
+    # Unverified facts: a character style, so staff can find them all and clear the mark in one go. Word
+    # allows no highlight in a style (the schema's style run properties have none): drafter.render
+    # highlights the marked runs directly, which shows in Word, LibreOffice and print.
+    doc.styles.add_style("KH Check", WD_STYLE_TYPE.CHARACTER)
+    comment_styles(doc)
 
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Mm(210), Mm(297)
@@ -201,16 +246,20 @@ def build(out: Path) -> None:
     hdr = doc.add_table(rows=2, cols=2)
     hdr.alignment = WD_TABLE_ALIGNMENT.CENTER
     no_borders(hdr)
-    widths(hdr, (5.2, 10.3))  # 15.5 cm, the text width; the Quốc hiệu at 13 pt takes ~9.6 cm + cell padding
+    # 15.5 cm, the text width. The Quốc hiệu at 13 pt bold is 9.5 cm on LibreOffice's page (Liberation
+    # Serif, metric-compatible with Times New Roman): with 0.1 cm of cell padding a side, 10.1 cm keeps it
+    # on one line; the left column takes the rest (a name as long as "THÀNH PHỐ HỒ CHÍ MINH" wraps).
+    widths(hdr, (5.4, 10.1))
+    cell_margins(hdr, 0.1)
     left, right = hdr.cell(0, 0), hdr.cell(0, 1)
     left.paragraphs[0].style = head13
     left.paragraphs[0].add_run("{{ labels.co_quan }}").bold = True
     add(left, "{{ labels.co_quan_tinh }}", head13, bold=True)
-    rule(left, head13, 2.0)
+    rule(left, head13, 1.6)  # ~2 cm under the name (ND 30: 1/3–1/2 of it)
     right.paragraphs[0].style = head13
     right.paragraphs[0].add_run("{{ labels.quoc_hieu }}").bold = True
     add(right, "{{ labels.tieu_ngu }}", head14, bold=True)
-    rule(right, head13, 2.1)
+    rule(right, head13, 2.0)  # as long as the Tiêu ngữ (5.9 cm at 14 pt)
     so, date = hdr.cell(1, 0), hdr.cell(1, 1)
     so.paragraphs[0].style = head13
     so.paragraphs[0].add_run("{{ labels.so }}")
@@ -223,13 +272,15 @@ def build(out: Path) -> None:
     p = add(doc, "{{ labels.ten_loai }}", title)
     p.paragraph_format.space_before = Pt(24)
     add(doc, "{{ labels.trich_yeu }}", title)
-    rule(doc, title, 6.0)
+    # Its own style, so drafter.render finds it and sizes it to the trích yếu it underlines.
+    title_rule = para_style(doc, "KH Title rule", align=center, indent=False, before=3)
+    rule(doc, title, 4.75, title_rule)
 
     # Legal bases and the enacting sentence
     add(doc, "{%p for p in preamble %}", tag)
     add(doc, "{{r p }}", preamble)
     add(doc, "{%p endfor %}", tag)
-    add(doc, "{{r ban_hanh }}", body)
+    add(doc, "{{r ban_hanh }}", body).paragraph_format.keep_with_next = True  # "… như sau:" heads section I
 
     # Body: one paragraph per block; the kind picks the style
     add(doc, "{%p for p in body %}", tag)
@@ -245,7 +296,11 @@ def build(out: Path) -> None:
     # Signature block (ô 7, 9b): Nơi nhận on the left, authority and signer on the right
     sig = doc.add_table(rows=1, cols=2)
     no_borders(sig)
-    widths(sig, (7.0, 8.5))  # 15.5 cm: the text width (Nơi nhận wide enough for one line per recipient)
+    # 15.5 cm: the text width. Nơi nhận wide enough for one line per usual recipient at 11 pt ("- Các cơ
+    # quan Trung ương đóng trên địa bàn tỉnh;" is 8.2 cm); "TM. ỦY BAN NHÂN DÂN" at 14 pt bold takes 6.4 cm.
+    widths(sig, (8.5, 7.0))
+    cell_margins(sig, 0.1)
+    row_flag(sig.rows[0], "w:cantSplit")  # the signature block is never split across pages
     left, right = sig.cell(0, 0), sig.cell(0, 1)
     left.paragraphs[0].style = noi_nhan_label
     left.paragraphs[0].add_run("{{ labels.noi_nhan }}")
@@ -276,7 +331,7 @@ def build(out: Path) -> None:
     page_number_header(app, page_no)
     pg = OxmlElement("w:pgNumType")
     pg.set(qn("w:start"), "1")
-    app._sectPr.append(pg)
+    app._sectPr.insert_element_before(pg, *AFTER_PGNUMTYPE)
     add(doc, "{{ labels.phu_luc }}", title)
     add(doc, "{{ labels.phu_luc_title }}", title)
     add(doc, "{{ labels.kem_theo }}", head14, italic=True)
@@ -317,6 +372,12 @@ def build(out: Path) -> None:
         c.paragraphs[0].style = cell
         c.paragraphs[0].add_run(text)
     task.cells[2].merge(task.cells[3])
+    for row in (area, whole, task):  # a row breaks across pages only if taller than a page
+        row_flag(row, "w:cantSplit")
+    for row in (area, whole):  # an area's row stays with its first task (Word; LibreOffice ignores it)
+        for c in row.cells:
+            for par in c.paragraphs:
+                par.paragraph_format.keep_with_next = True
 
     # python-docx's default template carries a thumbnail of an unrelated page; drop it.
     pkg_rels = doc.part.package.rels
