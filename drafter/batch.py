@@ -8,11 +8,11 @@ import multiprocessing as mp
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import pipeline, provenance
+from . import pipeline, provenance, review_pdf
 from .context import PlanContext
 from .errors import DrafterError
 from .loader import DataSet
@@ -31,8 +31,17 @@ class Outcome:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class _Ready:
+    """A rendered draft waiting for its review PDF (--pdf), published with it afterwards."""
+    outcome: Outcome
+    files: list[tuple[Path, bytes]]
+    pdf: Path
+    review: bytes  # the review copy of the .docx to print
+
+
 def _one(province: str, year: int, out_dir: Path, as_of: dt.date | None, force: bool, stem: str,
-         vet: Callable[[PlanContext], None] | None = None) -> Outcome:
+         vet: Callable[[PlanContext], None] | None = None, pdf: bool = False) -> Outcome | _Ready:
     assert _DATA is not None
     started = time.perf_counter()
     try:
@@ -42,12 +51,16 @@ def _one(province: str, year: int, out_dir: Path, as_of: dt.date | None, force: 
         target = out_dir / pipeline.default_output(_DATA, ctx, stem)
         sidecar = provenance.sidecar(target)
         ensure_writable(target, force, "--output-dir", [sidecar])
+        pdf_file = review_pdf.ensure_writable(target, force, "--output-dir") if pdf else None
         result = pipeline.render(_DATA, ctx)
         # the draft and its sidecar together or neither (see drafter.writer)
-        publish([(target, result.docx), (sidecar, provenance.to_json(provenance.record(result.context)))],
-                force, "--output-dir")
+        files = [(target, result.docx), (sidecar, provenance.to_json(provenance.record(result.context)))]
         n_paras = len(result.context.body) + len(result.context.preamble) + 1
-        return Outcome(province, str(target), n_paras, len(result.context.checks), time.perf_counter() - started)
+        done = Outcome(province, str(target), n_paras, len(result.context.checks), time.perf_counter() - started)
+        if pdf_file:
+            return _Ready(done, files, pdf_file, review_pdf.review_copy(result.docx, result.context.labels))
+        publish(files, force, "--output-dir")
+        return replace(done, seconds=time.perf_counter() - started)
     except DrafterError as exc:
         return Outcome(province, None, 0, 0, time.perf_counter() - started, str(exc).replace("\n", " "))
     except Exception as exc:  # a bug must not stop the other provinces; it is reported in the summary
@@ -56,19 +69,47 @@ def _one(province: str, year: int, out_dir: Path, as_of: dt.date | None, force: 
 
 def run(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir: Path, jobs: int,
         as_of: dt.date | None = None, force: bool = False,
-        vet: Callable[[PlanContext], None] | None = None) -> Iterator[Outcome]:
+        vet: Callable[[PlanContext], None] | None = None, pdf: bool = False) -> Iterator[Outcome]:
     """Yield one Outcome per (province name, file stem) as each finishes. `vet` may refuse a plan
-    (raising DrafterError) before it is rendered; it must be picklable (a module-level function)."""
+    (raising DrafterError) before it is rendered; it must be picklable (a module-level function).
+    With `pdf`, every draft is printed to its review PDF by LibreOffice (a few soffice runs for the
+    whole batch: its start-up costs more than a draft) and published with it, all its files or none."""
+    if not pdf:
+        yield from _drafts(data, provinces, year, out_dir, jobs, as_of, force, vet)
+        return
+    ready: list[_Ready] = []
+    for got in _drafts(data, provinces, year, out_dir, jobs, as_of, force, vet, pdf=True):
+        if isinstance(got, _Ready):
+            ready.append(got)
+        else:
+            yield got
+    started = time.perf_counter()
+    pdfs = review_pdf.convert([r.review for r in ready], jobs)
+    share = (time.perf_counter() - started) / max(len(ready), 1)
+    for r, got in zip(ready, pdfs):
+        o = replace(r.outcome, seconds=r.outcome.seconds + share)
+        try:
+            if isinstance(got, DrafterError):
+                raise got
+            publish([*r.files, (r.pdf, got)], force, "--output-dir")
+            yield o
+        except DrafterError as exc:
+            yield replace(o, file=None, paragraphs=0, marks=0, error=str(exc).replace("\n", " "))
+
+
+def _drafts(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir: Path, jobs: int,
+            as_of: dt.date | None, force: bool, vet: Callable[[PlanContext], None] | None,
+            pdf: bool = False) -> Iterator[Outcome | _Ready]:
     global _DATA
     _DATA = data
     pipeline.template_bytes(data, pipeline.kind_of(data))  # read once before forking
     if jobs <= 1 or len(provinces) <= 1:
         for name, stem in provinces:
-            yield _one(name, year, out_dir, as_of, force, stem, vet)
+            yield _one(name, year, out_dir, as_of, force, stem, vet, pdf)
         return
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futures = [pool.submit(_one, name, year, out_dir, as_of, force, stem, vet) for name, stem in provinces]
+        futures = [pool.submit(_one, name, year, out_dir, as_of, force, stem, vet, pdf) for name, stem in provinces]
         for fut in as_completed(futures):
             yield fut.result()
 

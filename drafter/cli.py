@@ -117,10 +117,15 @@ def main(ctx: click.Context) -> None:
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="Where to write the .docx. Default: KH-CCHC-<year>-<province>.docx in the current folder.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists (it may hold staff's edits).")
+@click.option("--pdf", is_flag=True,
+              help="Also write a review PDF beside the .docx (same name, .pdf), printed by LibreOffice: the "
+                   "flags highlighted and numbered [1], [2] …, what to check for each listed at the end. Needs "
+                   "soffice on PATH; without it the .docx is still written, with a warning. An existing PDF is "
+                   "replaced only with --force.")
 @DATA_DIR
 @DEBUG
 def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | None, output: Path | None,
-        force: bool, data_dir: Path | None, debug: bool) -> None:
+        force: bool, pdf: bool, data_dir: Path | None, debug: bool) -> None:
     """Write a new draft plan for one province and year, in the province's own shape where its layer
     gives one (sections, numbering, appendix columns, its own figures).
 
@@ -133,21 +138,31 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
     Examples:
       drafter new --province "Kon Tum" --year 2024
       drafter new -p "Tuyên Quang" -y 2022 --date 2021-12-24 -o KH-CCHC-2022.docx
+      drafter new -p "Kon Tum" -y 2024 --pdf     # and KH-CCHC-2024-kon-tum.pdf to review on paper
     """
+    from . import review_pdf
+
+    soffice = review_pdf.find_soffice() if pdf else None  # without it: the .docx, and a warning
     try:
         started = time.perf_counter()
         plan_dates(year, doc_date, as_of)
         if output is not None:
             ensure_writable(output, force, "--output", [provenance.sidecar(output)])
+            if soffice:
+                review_pdf.ensure_writable(output, force)
         data = pipeline.load(data_dir)
         ctx = pipeline.plan_context(data, province, year, as_of, doc_date)
         require_basis(ctx, doc_date, as_of)
         profile = data.provinces[ctx.province_id]
         target = output or pipeline.default_output(data, ctx, slug(profile.name))
         ensure_writable(target, force, "--output", [provenance.sidecar(target)])
+        pdf_file = review_pdf.ensure_writable(target, force) if soffice else None
         result = pipeline.render(data, ctx)
-        publish([(target, result.docx),
-                 (provenance.sidecar(target), provenance.to_json(provenance.record(result.context)))], force, "--output")
+        files = [(target, result.docx),
+                 (provenance.sidecar(target), provenance.to_json(provenance.record(result.context)))]
+        if pdf_file:  # converted before anything is published: all files or none
+            files.append((pdf_file, review_pdf.render_pdf(result.docx, result.context.labels, soffice)))
+        publish(files, force, "--output")
     except DrafterError as exc:
         _fail(exc, debug)
         return
@@ -161,6 +176,10 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
             counts[c.what] = counts.get(c.what, 0) + 1
         for what, n in counts.items():
             click.echo(f"  - {what}" + (f" (×{n})" if n > 1 else ""))
+    if pdf_file:
+        click.echo(f"Review PDF in {pdf_file}" + (" (marks numbered, notes at the end)" if checks else ""))
+    elif pdf:
+        click.echo(review_pdf.missing_warning(), err=True)
 
 
 @main.command()
@@ -327,19 +346,30 @@ def _batch_item(data, name: str, year: int, as_of: dt.date | None) -> tuple[str,
               help="Worker processes, 1 or more. Default: every core.")
 @click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD", help="Drafting date (see `drafter new`).")
 @click.option("--force", is_flag=True, help="Overwrite drafts that already exist.")
+@click.option("--pdf", is_flag=True,
+              help="Also write each draft's review PDF beside it (see `drafter new --help`). Needs soffice on "
+                   "PATH; without it the drafts are still written, with a warning.")
 @DATA_DIR
 @DEBUG
 def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs: int | None, as_of: dt.date | None,
-          force: bool, data_dir: Path | None, debug: bool) -> None:
+          force: bool, pdf: bool, data_dir: Path | None, debug: bool) -> None:
     """Write one draft per province, in parallel, with a summary table.
 
     One province failing does not stop the others; the exit status is 1 if any failed.
+
+    \b
+    Example:
+      drafter batch --year 2026 --all --output-dir out/ --pdf   # each draft with its review PDF
     """
     from . import batch as batch_mod
+    from . import review_pdf
 
     started = time.perf_counter()
+    soffice = review_pdf.find_soffice() if pdf else None  # without it: the drafts, and a warning
     try:
         plan_dates(year, None, as_of)
+        if soffice:
+            review_pdf.timeout()  # a bad DRAFTER_PDF_TIMEOUT is refused before any work
         if all_ == bool(names):
             raise UsageError("give either --all or one or more --province", "--all/--province",
                              "e.g. drafter batch --year 2026 --all --output-dir drafts/")
@@ -361,7 +391,7 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
     import functools
 
     stream = batch_mod.run(data, todo, year, output_dir, jobs, as_of, force,
-                           functools.partial(require_basis, doc_date=None, as_of=as_of))
+                           functools.partial(require_basis, doc_date=None, as_of=as_of), pdf=bool(soffice))
     if sys.stdout.isatty():
         with click.progressbar(stream, length=len(todo), label=f"Drafting {len(todo)} plan(s) for {year}") as bar:
             results = list(bar)
@@ -377,6 +407,10 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
     total = time.perf_counter() - started
     click.echo(f"{len(results) - len(failed)} written, {len(failed)} failed in {total:.2f} s "
                f"({total / max(len(results), 1):.3f} s per draft, {jobs} job(s)) into {output_dir}")
+    if soffice and len(failed) < len(results):
+        click.echo("each draft written has its review PDF beside it (same name, .pdf)")
+    if pdf and not soffice:
+        click.echo(review_pdf.missing_warning(), err=True)
     for o in failed:
         click.echo(f"failed: {o.province}: {o.error}", err=True)
     sys.exit(1 if failed else 0)
