@@ -41,11 +41,12 @@ class _Ready:
 
 
 def _one(province: str, year: int, out_dir: Path, as_of: dt.date | None, force: bool, stem: str,
-         vet: Callable[[PlanContext], None] | None = None, pdf: bool = False) -> Outcome | _Ready:
+         vet: Callable[[PlanContext], None] | None = None, pdf: bool = False,
+         form: str | None = None) -> Outcome | _Ready:
     assert _DATA is not None
     started = time.perf_counter()
     try:
-        ctx = pipeline.plan_context(_DATA, province, year, as_of)
+        ctx = pipeline.plan_context(_DATA, province, year, as_of, kind=form)
         if vet is not None:
             vet(ctx)
         target = out_dir / pipeline.default_output(_DATA, ctx, stem)
@@ -55,7 +56,7 @@ def _one(province: str, year: int, out_dir: Path, as_of: dt.date | None, force: 
         result = pipeline.render(_DATA, ctx)
         # the draft and its sidecar together or neither (see drafter.writer)
         files = [(target, result.docx), (sidecar, provenance.to_json(provenance.record(result.context)))]
-        n_paras = len(result.context.body) + len(result.context.preamble) + 1
+        n_paras = len(result.context.body) + len(result.context.preamble) + len(result.context.articles) + 1
         done = Outcome(province, str(target), n_paras, len(result.context.checks), time.perf_counter() - started)
         if pdf_file:
             return _Ready(done, files, pdf_file, review_pdf.review_copy(result.docx, result.context.labels))
@@ -69,16 +70,17 @@ def _one(province: str, year: int, out_dir: Path, as_of: dt.date | None, force: 
 
 def run(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir: Path, jobs: int,
         as_of: dt.date | None = None, force: bool = False,
-        vet: Callable[[PlanContext], None] | None = None, pdf: bool = False) -> Iterator[Outcome]:
+        vet: Callable[[PlanContext], None] | None = None, pdf: bool = False,
+        form: str | None = None) -> Iterator[Outcome]:
     """Yield one Outcome per (province name, file stem) as each finishes. `vet` may refuse a plan
     (raising DrafterError) before it is rendered; it must be picklable (a module-level function).
     With `pdf`, every draft is printed to its review PDF by LibreOffice (a few soffice runs for the
     whole batch: its start-up costs more than a draft) and published with it, all its files or none."""
     if not pdf:
-        yield from _drafts(data, provinces, year, out_dir, jobs, as_of, force, vet)
+        yield from _drafts(data, provinces, year, out_dir, jobs, as_of, force, vet, form=form)
         return
     ready: list[_Ready] = []
-    for got in _drafts(data, provinces, year, out_dir, jobs, as_of, force, vet, pdf=True):
+    for got in _drafts(data, provinces, year, out_dir, jobs, as_of, force, vet, pdf=True, form=form):
         if isinstance(got, _Ready):
             ready.append(got)
         else:
@@ -99,17 +101,19 @@ def run(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir: Pat
 
 def _drafts(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir: Path, jobs: int,
             as_of: dt.date | None, force: bool, vet: Callable[[PlanContext], None] | None,
-            pdf: bool = False) -> Iterator[Outcome | _Ready]:
+            pdf: bool = False, form: str | None = None) -> Iterator[Outcome | _Ready]:
     global _DATA
     _DATA = data
-    pipeline.template_bytes(data, pipeline.kind_of(data))  # read once before forking
+    for kind in data.kinds.values():  # read once before forking
+        pipeline.template_bytes(data, kind)
     if jobs <= 1 or len(provinces) <= 1:
         for name, stem in provinces:
-            yield _one(name, year, out_dir, as_of, force, stem, vet, pdf)
+            yield _one(name, year, out_dir, as_of, force, stem, vet, pdf, form)
         return
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futures = [pool.submit(_one, name, year, out_dir, as_of, force, stem, vet, pdf) for name, stem in provinces]
+        futures = [pool.submit(_one, name, year, out_dir, as_of, force, stem, vet, pdf, form)
+                   for name, stem in provinces]
         for fut in as_completed(futures):
             yield fut.result()
 

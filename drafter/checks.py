@@ -10,9 +10,9 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
-from jinja2 import TemplateSyntaxError, UndefinedError, meta
+from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 from pydantic import BaseModel
 
@@ -20,8 +20,8 @@ from . import models as m
 from .errors import DataError, Location, Problems
 from .loader import DataSet, load
 from .render import CHECK_STYLE, jinja_env
-from .textenv import ENV as _ENV
 from .textenv import TextLimitError, compiled, fit_plain, is_plain, limits, text_line
+from .textenv import names as used_names
 from .texts import BASE_NAMES, MARK_CLOSE, MARK_OPEN, MARK_SEP, TEXT_NAMES, probe_names
 
 CALL_RE = re.compile(r"\b(cite|ref|ag|sys)\(\s*['\"]([^'\"]+)['\"]\s*\)")
@@ -118,6 +118,14 @@ def _texts(data: DataSet) -> Iterator[Text]:
         yield from _shape(p.id, lay.shape)
         for r in p.noi_nhan or []:
             yield p.id, r.text, r.when
+        for f in lay.forms:
+            for text in f.labels.values():
+                yield p.id, text, f.when
+    for k in data.kinds.values():
+        for text in k.labels.values():
+            yield k.id, text, None
+        for r in k.noi_nhan or []:
+            yield k.id, r.text, r.when
 
 
 def _origin(data: DataSet, ident: str) -> Location | Path:
@@ -222,8 +230,8 @@ class _Probe:
         if is_plain(text):
             return
         try:
-            used = meta.find_undeclared_variables(_ENV.parse(text))
-        except TemplateSyntaxError as exc:  # an unknown filter or test too (meta compiles the text)
+            used = used_names(text)  # noted when the text was compiled: it is not parsed again
+        except TemplateSyntaxError as exc:  # an unknown filter or test too (found when compiling)
             yield f"text template syntax error: {exc.message} in {text!r}", "error"
             return
         unknown = used - allowed
@@ -314,9 +322,30 @@ def bad_char(text: str) -> str | None:
             f"\"\\x{ord(ch) & 0xff:02x}\" in a double-quoted string; a line break is \"\\n\", a tab \"\\t\")")
 
 
+def _collect(obj: object, out: list[str]) -> None:
+    """Append every string held in `obj` (mapping keys too) to `out`."""
+    if isinstance(obj, str):
+        out.append(obj)
+    elif isinstance(obj, BaseModel):
+        for v in obj.__dict__.values():  # its fields' values
+            _collect(v, out)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            _collect(v, out)
+    elif isinstance(obj, Mapping):  # a dict, or the lazy mappings of a DataSet (cache.Lazy)
+        for k, v in obj.items():
+            _collect(k, out)
+            _collect(v, out)
+
+
 def check_characters(data: DataSet) -> Iterator[Finding]:
     """Every string of the data, texts and names alike, holds only characters a .docx can hold;
     each problem is located at the record holding it."""
+    everything: list[str] = []
+    _collect([data.citation, data.document, data.instruments, data.agencies, data.body, data.areas, data.targets,
+              data.responsibilities, data.rows, data.kinds, data.provinces], everything)
+    if BAD_CHARS.search("\n".join(everything)) is None:
+        return  # the usual case, found in one search (every edit re-runs this check: ~4 ms, not ~20)
     seen: set[tuple[object, str]] = set()
 
     def walk(obj: object, where: Location | Path, own: dict[str, Location], skip: tuple[str, ...] = ()
@@ -333,7 +362,7 @@ def check_characters(data: DataSet) -> Iterator[Finding]:
             for name in type(obj).model_fields:
                 if name not in skip:
                     yield from walk(getattr(obj, name), where, own)
-        elif isinstance(obj, dict):
+        elif isinstance(obj, Mapping):  # a dict, or the lazy mappings of a DataSet (cache.Lazy)
             for k, v in obj.items():
                 yield from walk(k, where, own)
                 yield from walk(v, where, own)
@@ -386,9 +415,14 @@ def _check_call(data: DataSet, where, fn: str, arg: str, when: m.When | None) ->
 def check_references(data: DataSet) -> Iterator[Finding]:
     o = data.origins
     areas = {a.id for a in data.areas}
-    for item in data.document.preamble:
+    for item in [*data.document.preamble, *(i for k in data.kinds.values() for i in k.preamble)]:
         if item.cite not in data.instruments:
             yield Finding(o.get(item.id, data.root), f"preamble cites unknown instrument '{item.cite}'")
+    for p in data.provinces.values():  # a province issues its plan in a form drafter knows
+        for f in p.layer.forms:
+            if f.form not in data.kinds:
+                yield Finding(data.layer_origins.get(p.id, {}).get(p.id, data.root),
+                              f"layer form '{f.form}' is not a document kind; use one of: {', '.join(data.kinds)}")
     for ins in data.instruments.values():
         for succ in ins.replaced_by:
             if succ not in data.instruments:
@@ -580,7 +614,7 @@ def _check_template(data: DataSet, kind: m.Kind) -> Iterator[Finding]:
     xml = "".join(t.text or "" for t in doc.element.body.iter(qn("w:t")))
     for part in (doc.sections[0].header, doc.sections[0].footer):
         xml += "".join(t.text or "" for t in part._element.iter(qn("w:t")))
-    known = set(data.document.labels) - set(kind.call_labels)
+    known = (set(data.document.labels) | set(kind.labels)) - set(kind.call_labels)
     for key in sorted(set(re.findall(r"\blabels\.(\w+)", xml)) - known):
         yield Finding(rel, f"template uses 'labels.{key}', which is not a label of rulepacks/national/document.yaml",
                       "error")

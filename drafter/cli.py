@@ -11,12 +11,16 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__, pipeline, provenance, selection
 from .errors import DataError, DrafterError, UsageError
 from .writer import ensure_writable, publish
+
+if TYPE_CHECKING:
+    from .resolve import DocRef
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -30,6 +34,32 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
         return dateparser.isoparse(value).date()
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2023-12-15") from None
+
+
+DOC_REF = re.compile(r"\s*(?:số\s+)?(\d+/[0-9A-Za-zĐđ.\-]+)\s*(?:,|;|\s)\s*(?:ngày\s+)?"
+                     r"(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\s*")
+
+
+def doc_ref(value: str, option: str, symbol: str) -> DocRef:
+    """"125/TTr-SNV 2023-12-10" (or "… ngày 10/12/2023") as a document reference; else a usage error."""
+    from .resolve import DocRef
+
+    example = {"TTr": "125/TTr-SNV 2023-12-10", "QĐ": "1256/QĐ-UBND 2022-12-22"}[symbol]
+    found = DOC_REF.fullmatch(unicodedata.normalize("NFC", value))
+    hint = f'give the number/symbol and the date, e.g. {option} "{example}" (or "… ngày DD/MM/YYYY")'
+    if not found or f"/{symbol}" not in found.group(1):
+        raise UsageError(f"'{value}' is not a {'Tờ trình' if symbol == 'TTr' else 'Quyết định'} number and date",
+                         option, hint)
+    number, when = found.groups()
+    try:
+        if "-" in when:
+            day = dt.date.fromisoformat(when)
+        else:
+            d, m, y = (int(x) for x in when.split("/"))
+            day = dt.date(y, m, d)
+    except ValueError:
+        raise UsageError(f"'{when}' is not a date", option, hint) from None
+    return DocRef(number=number, date=day)
 
 
 def _nfc(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -55,6 +85,23 @@ def plan_dates(year: int, doc_date: dt.date | None, as_of: dt.date | None) -> No
                              option, f"give {option} from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
                              + (", or leave it out to leave the date blank for the clerk" if option == "--date"
                                 else f", or leave it out (default {selection.default_as_of(year):%Y-%m-%d})"))
+
+
+def issue_refs(year: int, doc_date: dt.date | None, as_of: dt.date | None, proposal: str | None,
+               replaces: str | None) -> tuple[DocRef | None, DocRef | None]:
+    """The Tờ trình a QĐ answers and the QĐ it replaces, checked against the plan's dates: a Tờ trình
+    comes before the QĐ is signed; the QĐ replaced was signed by the drafting date."""
+    when = as_of or doc_date or selection.default_as_of(year)
+    tt = doc_ref(proposal, "--proposal", "TTr") if proposal else None
+    old = doc_ref(replaces, "--replaces", "QĐ") if replaces else None
+    if tt and doc_date and tt.date > doc_date:
+        raise UsageError(f"the Tờ trình of {tt.date:%d/%m/%Y} is dated after the QĐ's date {doc_date:%d/%m/%Y}",
+                         "--proposal", "check the Tờ trình's date, or --date")
+    if old and old.date > when:
+        raise UsageError(f"Quyết định {old.number} of {old.date:%d/%m/%Y} is dated after the drafting date "
+                         f"{when:%d/%m/%Y}: a QĐ can only replace one already signed", "--replaces",
+                         "check its number and date, or give --as-of")
+    return tt, old
 
 
 def require_basis(ctx, doc_date: dt.date | None, as_of: dt.date | None) -> None:
@@ -117,6 +164,16 @@ def main(ctx: click.Context) -> None:
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="Where to write the .docx. Default: KH-CCHC-<year>-<province>.docx in the current folder.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists (it may hold staff's edits).")
+@click.option("--form", "form", default=None, metavar="FORM",
+              help="How the plan is issued: kh (a KH of the Ủy ban nhân dân, signed TM.), kh-chu-tich (a KH issued "
+                   "by the Chủ tịch), qd (a Quyết định issuing the plan, the plan attached). Default: the "
+                   "province's own form (its layer's `forms:`), else kh.")
+@click.option("--proposal", default=None, metavar='"SỐ/KÝ HIỆU YYYY-MM-DD"', callback=_nfc,
+              help='With --form qd: the Sở Nội vụ\'s Tờ trình the QĐ answers, e.g. "125/TTr-SNV 2023-12-10". '
+                   "Default: a highlighted blank for the clerk.")
+@click.option("--replaces", default=None, metavar='"SỐ/KÝ HIỆU YYYY-MM-DD"', callback=_nfc,
+              help='With --form qd: the Quyết định this one replaces, e.g. "1256/QĐ-UBND 2022-12-22" '
+                   "(Điều 2 then says so); dated on or before the drafting date.")
 @click.option("--pdf", is_flag=True,
               help="Also write a review PDF beside the .docx (same name, .pdf), printed by LibreOffice: the "
                    "flags highlighted and numbered [1], [2] …, what to check for each listed at the end. Needs "
@@ -125,7 +182,8 @@ def main(ctx: click.Context) -> None:
 @DATA_DIR
 @DEBUG
 def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | None, output: Path | None,
-        force: bool, pdf: bool, data_dir: Path | None, debug: bool) -> None:
+        force: bool, form: str | None, proposal: str | None, replaces: str | None, pdf: bool,
+        data_dir: Path | None, debug: bool) -> None:
     """Write a new draft plan for one province and year, in the province's own shape where its layer
     gives one (sections, numbering, appendix columns, its own figures).
 
@@ -139,6 +197,7 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
       drafter new --province "Kon Tum" --year 2024
       drafter new -p "Tuyên Quang" -y 2022 --date 2021-12-24 -o KH-CCHC-2022.docx
       drafter new -p "Kon Tum" -y 2024 --pdf     # and KH-CCHC-2024-kon-tum.pdf to review on paper
+      drafter new -p "Kon Tum" -y 2024 --form qd --proposal "125/TTr-SNV 2023-12-10"
     """
     from . import review_pdf
 
@@ -150,8 +209,14 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
             ensure_writable(output, force, "--output", [provenance.sidecar(output)])
             if soffice:
                 review_pdf.ensure_writable(output, force)
+        refs = issue_refs(year, doc_date, as_of, proposal, replaces)
         data = pipeline.load(data_dir)
-        ctx = pipeline.plan_context(data, province, year, as_of, doc_date)
+        if form is not None:
+            pipeline.kind_of(data, form)  # an unknown form: the list of forms, before any work
+        ctx = pipeline.plan_context(data, province, year, as_of, doc_date, form, *refs)
+        if (proposal or replaces) and not ctx.articles:
+            raise UsageError(f"--proposal and --replaces belong to a Quyết định; this draft is a '{ctx.kind}'",
+                             "--proposal" if proposal else "--replaces", "add --form qd, or leave them out")
         require_basis(ctx, doc_date, as_of)
         profile = data.provinces[ctx.province_id]
         target = output or pipeline.default_output(data, ctx, slug(profile.name))
@@ -346,13 +411,16 @@ def _batch_item(data, name: str, year: int, as_of: dt.date | None) -> tuple[str,
               help="Worker processes, 1 or more. Default: every core.")
 @click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD", help="Drafting date (see `drafter new`).")
 @click.option("--force", is_flag=True, help="Overwrite drafts that already exist.")
+@click.option("--form", "form", default=None, metavar="FORM",
+              help="kh, kh-chu-tich or qd for every draft (see `drafter new --help`). Default: each province's "
+                   "own form.")
 @click.option("--pdf", is_flag=True,
               help="Also write each draft's review PDF beside it (see `drafter new --help`). Needs soffice on "
                    "PATH; without it the drafts are still written, with a warning.")
 @DATA_DIR
 @DEBUG
 def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs: int | None, as_of: dt.date | None,
-          force: bool, pdf: bool, data_dir: Path | None, debug: bool) -> None:
+          force: bool, form: str | None, pdf: bool, data_dir: Path | None, debug: bool) -> None:
     """Write one draft per province, in parallel, with a summary table.
 
     One province failing does not stop the others; the exit status is 1 if any failed.
@@ -374,6 +442,8 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
             raise UsageError("give either --all or one or more --province", "--all/--province",
                              "e.g. drafter batch --year 2026 --all --output-dir drafts/")
         data = pipeline.load(data_dir)
+        if form is not None:
+            pipeline.kind_of(data, form)  # an unknown form: the list of forms, before any work
         if all_:
             todo = [(p.name, slug(p.name)) for p in selection.provinces_for(data, year, as_of)]
         else:
@@ -391,7 +461,8 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
     import functools
 
     stream = batch_mod.run(data, todo, year, output_dir, jobs, as_of, force,
-                           functools.partial(require_basis, doc_date=None, as_of=as_of), pdf=bool(soffice))
+                           functools.partial(require_basis, doc_date=None, as_of=as_of), pdf=bool(soffice),
+                           form=form)
     if sys.stdout.isatty():
         with click.progressbar(stream, length=len(todo), label=f"Drafting {len(todo)} plan(s) for {year}") as bar:
             results = list(bar)
@@ -424,10 +495,12 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
 @click.option("--redline", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the newer draft with the changes as Word tracked changes.")
 @click.option("--force", is_flag=True, help="Overwrite the --redline file if it exists.")
+@click.option("--form", "form", default=None, metavar="FORM",
+              help="Compare the plans in this form (kh, kh-chu-tich, qd). Default: the province's own form.")
 @DATA_DIR
 @DEBUG
 def diff(files: tuple[Path, ...], province: str | None, from_year: int | None, to_year: int | None,
-         redline: Path | None, force: bool, data_dir: Path | None, debug: bool) -> None:
+         redline: Path | None, force: bool, form: str | None, data_dir: Path | None, debug: bool) -> None:
     """Show what changes between two plans, grouped by section.
 
     \b
@@ -455,11 +528,11 @@ def diff(files: tuple[Path, ...], province: str | None, from_year: int | None, t
                 raise UsageError("give --province, --from and --to (or two .docx files)", "--province/--from/--to",
                                  'e.g. drafter diff --province "Kon Tum" --from 2023 --to 2024')
             data = pipeline.load(data_dir)
-            old = pipeline.draft(data, province, from_year)
-            new = pipeline.draft(data, province, to_year)
+            old = pipeline.draft(data, province, from_year, kind=form)
+            new = pipeline.draft(data, province, to_year, kind=form)
             report = diff_mod.compare(old.context, new.context, data.instruments)
-            before = pipeline.snapshot(data, province, from_year)
-            after = pipeline.snapshot(data, province, to_year)
+            before = pipeline.snapshot(data, province, from_year, kind=form)
+            after = pipeline.snapshot(data, province, to_year, kind=form)
             renamed = []
             for role in data.agencies:
                 try:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 
 from . import models as m
 from .errors import DataError
-from .resolve import ResolvedTarget, Snapshot
-from .texts import Rendered, TextRenderer
+from .resolve import DocRef, ResolvedTarget, Snapshot
+from .textenv import nd30_date
+from .texts import Rendered, TextRenderer, mark
 
 ParaKind = Literal["muc", "khoan", "diem", "para", "bullet", "note", "preamble", "heading", "signature"]
 VN_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
@@ -112,12 +113,19 @@ class PlanContext:
     #: Traced pieces the template lays out from labels and the profile (trích yếu, signer), so that
     #: provenance and `explain` cover them too; they are not body paragraphs.
     extras: list[Para] = field(default_factory=list)
+    #: the document kind (rulepacks/kinds.yaml) the context is laid out for
+    kind: str = "kh"
+    #: the document's trích yếu and tên loại, for the file's properties ("": the plan's own)
+    title: str = ""
+    subject: str = ""
+    #: a Quyết định's articles (Điều 1–3), after its căn cứ and "QUYẾT ĐỊNH:"
+    articles: list[Para] = field(default_factory=list)
 
     @property
     def checks(self) -> list[Check]:
         """Every unverified fact the draft marks for the reader, in document order."""
         out: list[Check] = []
-        for p in [*self.preamble, self.ban_hanh, *self.body]:
+        for p in [*self.preamble, self.ban_hanh, *self.articles, *self.body]:
             out += [Check(text=r.text, what=r.check, source=p.source) for r in p.runs if r.check]
         if self.signature.name.check:
             out.append(Check(text=self.signature.name.text, what=self.signature.name.check,
@@ -154,6 +162,12 @@ class _Builder:
     def para(self, pkind: ParaKind, source: str, kind: str, ident: str, prefix: str = "", **style: bool) -> Para:
         r, src = self.text(source, kind, ident)
         runs = ([Run(text=prefix, **style)] if prefix else []) + _runs(r, **style)
+        return Para(kind=pkind, runs=runs, source=src, refs=r.refs, values=r.values)
+
+    def labelled(self, pkind: ParaKind, key: str, prefix: str = "", **extra: Any) -> Para:
+        """A paragraph worded by the label `key` with its own arguments; `prefix` bold ("Điều 1.")."""
+        r, src = self.text(self.snap.labels[key], "label", f"labels.{key}", **extra)
+        runs = ([Run(text=prefix, bold=True)] if prefix else []) + _runs(r)
         return Para(kind=pkind, runs=runs, source=src, refs=r.refs, values=r.values)
 
     # -- body
@@ -330,7 +344,33 @@ def build(snap: Snapshot) -> PlanContext:
     return PlanContext(province_id=province.id, year=snap.year, as_of=snap.as_of, date=date, labels=labels,
                        date_line=date_line, preamble=preamble, ban_hanh=ban_hanh, body=b.body(), noi_nhan=noi_nhan,
                        luu=labels["luu"], signature=signature, appendix=b.appendix(), columns=b.columns(),
-                       dropped=dropped, extras=extras)
+                       dropped=dropped, extras=extras, kind=snap.kind.id)
+
+
+def build_decision(snap: Snapshot) -> PlanContext:
+    """A Quyết định that issues the plan, the plan attached: the QĐ's căn cứ (one per line, the kind's
+    own bases first), the Sở Nội vụ's proposal, Điều 1–3; then the plan's body and appendix as `build`
+    lays them out (the plan carries no căn cứ, enacting sentence, Nơi nhận or signature of its own)."""
+    plan = build(snap)
+    b = _Builder(snap)
+    preamble = [_preamble(b, item) for item, _ in snap.preamble]
+    date_format = snap.citation.date_format
+
+    def named(ref: DocRef) -> dict[str, str]:
+        return {"number": ref.number, "ngay": nd30_date(ref.date, date_format)}
+
+    if snap.proposal is not None:
+        to_trinh = b.tr.label("van_ban_so", **named(snap.proposal))
+    else:  # a blank the clerk fills, marked
+        to_trinh = mark(b.tr.label("check_to_trinh"), b.tr.label("to_trinh_blank"))
+    proposal = b.labelled("para", "de_nghi", to_trinh=to_trinh)
+    thay_the = b.tr.label("thay_the", **named(snap.replaces)) if snap.replaces is not None else ""
+    articles = [b.labelled("para", key, prefix=b.tr.label("dieu", n=n) + " ", **extra)
+                for n, (key, extra) in enumerate((("dieu_1", {}), ("dieu_2", {"thay_the": thay_the}),
+                                                  ("dieu_3", {})), 1)]
+    extras = [b.para("heading", snap.labels["qd_trich_yeu"], "label", "labels.qd_trich_yeu"), *plan.extras]
+    return replace(plan, preamble=preamble, ban_hanh=proposal, articles=articles, extras=extras,
+                   title=b.tr.label("qd_trich_yeu"), subject=b.tr.label("qd_ten_loai"))
 
 
 def _joined_preamble(b: _Builder, items: list[m.PreambleItem]) -> Para:

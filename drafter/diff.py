@@ -228,10 +228,13 @@ def _run(text: str, rpr, deleted: bool = False):
     r = OxmlElement("w:r")
     if rpr is not None:
         r.append(copy.deepcopy(rpr))
-    t = OxmlElement("w:delText" if deleted else "w:t")
-    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    t.text = text
-    r.append(t)
+    for i, part in enumerate(text.split("\n")):  # a line break of the paragraph (a two-line trích yếu) stays one
+        if i:
+            r.append(OxmlElement("w:br"))
+        t = OxmlElement("w:delText" if deleted else "w:t")
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        t.text = part
+        r.append(t)
     return r
 
 
@@ -373,4 +376,5 @@ def _pair(a: list[str], b: list[str]) -> dict[int, int | None]:
 
 
 def _text(p_el) -> str:
-    return "".join(t.text or "" for t in p_el.iter(qn("w:t")))
+    t, br = qn("w:t"), qn("w:br")
+    return "".join(el.text or "" if el.tag == t else "\n" for el in p_el.iter(t, br))

@@ -14,13 +14,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, TypeVar
 
 from pydantic import BaseModel
 
 from . import models as m
+from .cache import Lazy
 from .errors import DataError, Location, Problems
 
 if TYPE_CHECKING:
@@ -31,22 +34,28 @@ T = TypeVar("T", bound=BaseModel)
 
 @dataclass
 class DataSet:
+    """The validated data. The registry's instruments, the provinces and their layers' origins are
+    `cache.Lazy` mappings: cached, each record is unpickled when first used."""
+
     root: Path
     citation: m.CitationFormats
     document: m.DocumentPack
-    instruments: dict[str, m.Instrument]
+    instruments: Mapping[str, m.Instrument]
     agencies: dict[str, m.Agency]
     body: list[m.Node]
     areas: list[m.Area]
     targets: list[m.Target]
     responsibilities: list[m.Responsibility]
     rows: list[m.AppendixRow]
-    provinces: dict[str, m.Province]
+    provinces: Mapping[str, m.Province]
     kinds: dict[str, m.Kind]
     #: where each record with an id was defined (rule id -> file:line), for provenance and errors
     origins: dict[str, Location] = field(default_factory=dict)
     #: the same for each province layer's rules (province id -> rule id -> file:line)
-    layer_origins: dict[str, dict[str, Location]] = field(default_factory=dict)
+    layer_origins: Mapping[str, dict[str, Location]] = field(default_factory=dict)
+    #: the ids of the provinces each name key (`name_key`) names: finding the province to draft
+    #: unpickles no other
+    names: dict[str, list[str]] = field(default_factory=dict)
 
     def template(self, kind: m.Kind) -> Path:
         return self.root / "templates" / kind.template
@@ -94,7 +103,7 @@ class Unit:
 
     value: Any = None
     log: list[tuple] = field(default_factory=list)
-    code: bytes = b""  # marshal of {text: compiled Jinja code} for the texts of `value`
+    code: dict[str, bytes] = field(default_factory=dict)  # the marshal of each text's compiled Jinja code
 
 
 class _Recorder:
@@ -190,7 +199,22 @@ def _unit(root: Path, rel: str, kind: str, raw: bytes, compiled: dict[str, Any] 
     else:
         top, model = _LISTS[kind]
         value = r.items(data, pos, top, model)
+        if kind == "kinds":
+            _kind_origins(r, value, data, pos)
     return Unit(value, r.log, _compiled(value, compiled or {}))
+
+
+def _kind_origins(r: _Recorder, kinds: list[m.Kind], data: Any, pos: Positions) -> None:
+    """Each kind's own labels and legal bases, located for provenance and errors (scope "kind:<id>")."""
+    index = {item.get("id"): i for i, item in enumerate(data["kinds"]) if isinstance(item, dict)}
+    for k in kinds:
+        i = index[k.id]
+        for key in k.labels:
+            r.at(f"kind:{k.id}", f"labels.{key}", pos.at(("kinds", i, "labels", key)))
+        for j, item in enumerate(k.preamble):
+            r.remember(item, pos, ("kinds", i, "preamble", j))
+        if k.noi_nhan is not None:
+            r.at(f"kind:{k.id}", "noi_nhan", pos.at(("kinds", i, "noi_nhan")))
 
 
 def _province(r: _Recorder, data: Any, pos: Positions, stem: str) -> m.Province | None:
@@ -218,38 +242,38 @@ def _province(r: _Recorder, data: Any, pos: Positions, stem: str) -> m.Province 
     return p
 
 
-def _compiled(value: Any, known: dict[str, Any]) -> bytes:
-    """The compiled Jinja code of the texts in `value`, marshalled: a cold run renders without compiling.
-    The code of a text in `known` is reused (it depends on the text alone)."""
+def _compiled(value: Any, known: dict[str, bytes]) -> dict[str, bytes]:
+    """The compiled Jinja code of the texts in `value`, each marshalled: a cold run renders without
+    compiling. The code of a text in `known` is reused (it depends on the text alone)."""
     import marshal
 
     from . import textenv
 
     if value is None:
-        return b""
-    code: dict[str, Any] = {}
+        return {}
+    code: dict[str, bytes] = {}
     for text in dict.fromkeys(_strings(value)):
         if text in known:
             code[text] = known[text]
             continue
         try:
-            code.update(textenv.compile_texts((text,)))
+            for source, compiled in textenv.compile_texts((text,)).items():
+                code[source] = marshal.dumps(compiled)
         except Exception:  # a text Jinja cannot compile is reported where it is rendered, and by `check`
             continue
-    return marshal.dumps(code)
+    return code
 
 
-def _code(unit: Unit | None) -> dict[str, Any]:
+def _is_code(code: Any) -> bool:
+    """Whether `code` has the shape of a unit's or the data entry's code (text -> marshalled code; what
+    the marshal holds is checked when the text is first rendered, see textenv._code)."""
+    return isinstance(code, dict) and all(type(k) is str and type(v) is bytes for k, v in code.items())
+
+
+def _code(unit: Unit | None) -> dict[str, bytes]:
     """The compiled code a (cached) unit holds, or nothing if it does not look like compiled code."""
-    import marshal
-    from types import CodeType
-
-    try:
-        code = marshal.loads(unit.code) if unit is not None and unit.code else {}
-    except Exception:
-        return {}
-    ok = isinstance(code, dict) and all(isinstance(k, str) and isinstance(v, CodeType) for k, v in code.items())
-    return code if ok else {}
+    code = unit.code if unit is not None else None
+    return code if _is_code(code) else {}  # type: ignore[return-value]
 
 
 def _limits() -> str:
@@ -264,7 +288,7 @@ _SINGLE: dict[str, type[BaseModel]] = {"citation": m.CitationFormats, "document"
 
 def _is_unit(value: Any, kind: str) -> bool:
     """Whether a cached value has the shape `_unit` gives a file of `kind` (else it is built anew)."""
-    if not (isinstance(value, Unit) and isinstance(value.log, list) and isinstance(value.code, bytes)):
+    if not (isinstance(value, Unit) and isinstance(value.log, list) and _is_code(value.code)):
         return False
     for e in value.log:
         ok = (isinstance(e, tuple) and len(e) == 2 and e[0] == "error" and isinstance(e[1], DataError)) or (
@@ -286,7 +310,7 @@ def _units(root: Path, files: list[tuple[str, str]]) -> tuple[list[Unit], dict[s
     from . import cache
     from .yamlio import read_bytes
 
-    store = cache.units()
+    store = cache.units(root)
     limits = _limits()
     out: list[Unit] = []
     hashes: dict[str, bytes] = {}
@@ -301,13 +325,15 @@ def _units(root: Path, files: list[tuple[str, str]]) -> tuple[list[Unit], dict[s
         hashes[str(path)] = digest
         key = hashlib.sha256(f"{kind}\0{path}\0{limits}\0".encode() + digest).digest()
         accept = functools.partial(_is_unit, kind=kind)
-        unit = store.get(path, key, accept) if store is not None else None
+        unit = store.get(rel, key, accept) if store is not None else None
         if unit is None:
-            earlier = store.get(path, None, accept) if store is not None else None
+            earlier = store.get(rel, None, accept) if store is not None else None
             unit = _unit(root, rel, kind, raw, _code(earlier))
             if store is not None:
-                store.put(path, key, unit)
+                store.put(rel, key, unit)
         out.append(unit)
+    if store is not None:
+        store.save({rel for rel, _ in files})
     return out, hashes
 
 
@@ -335,8 +361,8 @@ def _load(root: Path) -> tuple[DataSet, list[Unit], dict[str, bytes]]:
     return data, units, hashes
 
 
-def _merged(units: list[Unit]) -> dict[str, Any]:
-    code: dict[str, Any] = {}
+def _merged(units: list[Unit]) -> dict[str, bytes]:
+    code: dict[str, bytes] = {}
     for unit in units:
         code.update(_code(unit))
     return code
@@ -382,9 +408,27 @@ def _assemble(root: Path, files: list[tuple[str, str]], units: list[Unit]) -> Da
                                       "restore it from the repository or fix `template:` in rulepacks/kinds.yaml"))
     if problems or citation is None or document is None:
         raise Problems(problems or [DataError("data incomplete", root)])
-    return DataSet(root, citation, document, instruments, agencies, every("body"), every("areas"),
-                   every("targets"), every("responsibilities"), every("rows"), provinces, kinds, origins,
-                   layer_origins)
+    names: dict[str, list[str]] = {}
+    for p in provinces.values():
+        for key in name_keys(p):
+            names.setdefault(key, []).append(p.id)
+    return DataSet(root, citation, document, Lazy(instruments, m.Instrument), agencies, every("body"),
+                   every("areas"), every("targets"), every("responsibilities"), every("rows"),
+                   Lazy(provinces, m.Province), kinds, origins, Lazy(layer_origins, dict), names)
+
+
+@functools.lru_cache(maxsize=8192)
+def name_key(text: str) -> str:
+    """Case, diacritics, spacing, punctuation and Unicode form do not matter: 'KON TUM' = 'kontum'."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"^(tinh|thanh pho|tp\.?)\s+", "", text.strip())
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def name_keys(p: m.Province) -> set[str]:
+    """The keys (name_key) of every name of `p`: its name, official name, id and aliases."""
+    return {name_key(x) for x in (p.name, p.official_name, p.id, *p.aliases)}
 
 
 def load_cached(root: Path, validate: Callable[[DataSet], None]) -> DataSet:
@@ -399,6 +443,8 @@ def load_cached(root: Path, validate: Callable[[DataSet], None]) -> DataSet:
 
         name = f"{getattr(validate, '__module__', '')}.{getattr(validate, '__qualname__', '')}\0{_limits()}"
         data, code = dataset(Path(root), name, lambda: _build(Path(root), validate), _accept)
+        for lazy in (data.instruments, data.provinces, data.layer_origins):
+            lazy.fresh = functools.partial(_fresh, Path(root), lazy)  # type: ignore[attr-defined]
         textenv.preload(code)
         _exit_quickly()
         if len(_LOADED) >= 4:
@@ -424,49 +470,50 @@ def _exit_quickly() -> None:
         _EXIT.append(True)
 
 
-def _build(root: Path, validate: Callable[[DataSet], None]) -> tuple[tuple[DataSet, bytes], dict[str, bytes]]:
-    """The validated data with its texts' compiled code (marshalled), and each file's sha256 by path."""
-    import marshal
+def _fresh(root: Path, lazy: Lazy) -> Mapping[str, Any]:
+    """The field of a freshly loaded DataSet that `lazy` is (see cache.Lazy.fresh)."""
+    data = load(root)
+    return next(f for f in (data.instruments, data.provinces, data.layer_origins)
+                if f.kind is lazy.kind)  # type: ignore[attr-defined]
 
+
+def _build(root: Path, validate: Callable[[DataSet], None]) -> tuple[tuple[DataSet, dict[str, bytes]], dict[str, bytes]]:
+    """The validated data with its texts' compiled code (each marshalled), and each file's sha256 by path."""
     data, units, hashes = _load(root)
     validate(data)
-    return (data, marshal.dumps(_merged(units))), hashes
+    return (data, _merged(units)), hashes
 
 
-def _load_compiled(root: Path, validate: Callable[[DataSet], None]) -> tuple[DataSet, bytes]:
+def _load_compiled(root: Path, validate: Callable[[DataSet], None]) -> tuple[DataSet, dict[str, bytes]]:
     """`load` and `validate`, with the texts' compiled code (marshalled): what `load_cached` caches."""
     return _build(Path(root), validate)[0]
 
 
-def _accept(value: Any) -> tuple[DataSet, dict[str, Any]] | None:
-    """A cached (DataSet, marshalled code) in the shape `load_cached` stored it, or None."""
-    import marshal
-    from types import CodeType
-
+def _accept(value: Any) -> tuple[DataSet, dict[str, bytes]] | None:
+    """A cached (DataSet, code) in the shape `load_cached` stored it, or None."""
     if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], DataSet)
-            and isinstance(value[1], bytes) and _is_dataset(value[0])):
+            and _is_code(value[1]) and _is_dataset(value[0])):
         return None
-    try:
-        code = marshal.loads(value[1])
-    except Exception:
-        return None
-    if not (isinstance(code, dict) and all(isinstance(k, str) and isinstance(v, CodeType) for k, v in code.items())):
-        return None
-    return value[0], code
+    return value[0], value[1]
 
 
 def _is_dataset(d: DataSet) -> bool:
-    """A shallow check of a cached DataSet's fields (their containers and first-level records)."""
+    """A shallow check of a cached DataSet's fields (their containers and first-level records; the
+    lazy ones' records are checked when unpickled)."""
     lists = {"body": m.Node, "areas": m.Area, "targets": m.Target, "responsibilities": m.Responsibility,
              "rows": m.AppendixRow}
-    dicts = {"instruments": m.Instrument, "agencies": m.Agency, "provinces": m.Province, "kinds": m.Kind}
+    dicts = {"agencies": m.Agency, "kinds": m.Kind}
+    lazy = {"instruments": m.Instrument, "provinces": m.Province, "layer_origins": dict}
     return (isinstance(d.root, Path) and isinstance(d.citation, m.CitationFormats)
             and isinstance(d.document, m.DocumentPack)
             and all(isinstance(getattr(d, n), list) and all(isinstance(x, t) for x in getattr(d, n))
                     for n, t in lists.items())
             and all(isinstance(getattr(d, n), dict) and all(isinstance(x, t) for x in getattr(d, n).values())
                     for n, t in dicts.items())
-            and isinstance(d.origins, dict) and isinstance(d.layer_origins, dict))
+            and all(isinstance(getattr(d, n), Lazy) and getattr(d, n).kind is t and getattr(d, n).intact()
+                    for n, t in lazy.items())
+            and isinstance(d.origins, dict) and isinstance(d.names, dict)
+            and all(type(k) is str and isinstance(v, list) for k, v in d.names.items()))
 
 
 def _strings(obj: Any) -> Iterator[str]:
@@ -476,7 +523,7 @@ def _strings(obj: Any) -> Iterator[str]:
     elif isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
             yield from _strings(getattr(obj, name))
-    elif isinstance(obj, dict):
+    elif isinstance(obj, Mapping):
         for v in obj.values():
             yield from _strings(v)
     elif isinstance(obj, (list, tuple)):

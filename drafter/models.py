@@ -387,6 +387,20 @@ class Layer(Strict):
     items: list[LayerItem] = []
     rows: list[LayerRow] = []
     drop: list[Drop] = []
+    #: how the province issues its plan, by date (the first that applies; else the national `kh`)
+    forms: list["FormChoice"] = []
+
+
+class FormChoice(Strict):
+    """A province's form of issuing the plan: a document kind of rulepacks/kinds.yaml, and who issues
+    it: the Chủ tịch (`chu_tich`) or the Ủy ban nhân dân as a collective body (`ubnd`)."""
+
+    form: str
+    issuer: Literal["chu_tich", "ubnd"] = "chu_tich"
+    #: the province's own wording of this form (over the kind's labels)
+    labels: dict[str, str] = {}
+    when: When = Field(default_factory=ALWAYS)
+    source: str | None = None
 
 
 # --------------------------------------------------------------------------- document kinds
@@ -400,10 +414,16 @@ class Kind(Strict):
     title: str
     template: str
     pack: str  # folder under rulepacks/
-    builder: Literal["plan"]
+    builder: Literal["plan", "decision"]
     file_name: str  # Python format: {year}, {unit}
     template_names: list[str] = Field(min_length=1)
     call_labels: list[str] = []  # labels rendered per use with their own arguments
+    #: the kind's own wording: added to the labels of document.yaml, and taking precedence
+    labels: dict[str, str] = {}
+    #: legal bases the kind cites before the plan's own (a QĐ's competence: the law on local government)
+    preamble: list[PreambleItem] = []
+    #: the kind's own Nơi nhận (a QĐ: "Như Điều 3;" …), instead of the province's or the national list
+    noi_nhan: list[Recipient] | None = None
 
 
 # Forward references (ProvinceTask, PreambleItem, Node) resolve when a model is first built

@@ -14,12 +14,12 @@ from .errors import DataError, Problems, UsageError
 from .loader import DataSet, load_cached
 from .models import Kind
 from .render import render_docx
-from .resolve import Snapshot, resolve
+from .resolve import DocRef, Snapshot, resolve
 from .resources import default_data_dir
 
 DEFAULT_KIND = "kh"
 #: How each kind's builder lays a snapshot out (named by `builder:` in rulepacks/kinds.yaml).
-BUILDERS: dict[str, Callable[[Snapshot], PlanContext]] = {"plan": context.build}
+BUILDERS: dict[str, Callable[[Snapshot], PlanContext]] = {"plan": context.build, "decision": context.build_decision}
 
 
 @dataclass(frozen=True)
@@ -60,35 +60,43 @@ def kind_of(data: DataSet, kind: str = DEFAULT_KIND) -> Kind:
     try:
         return data.kinds[kind]
     except KeyError:
-        raise UsageError(f"unknown document kind '{kind}'", "--kind",
-                         f"use one of: {', '.join(sorted(data.kinds))}") from None
+        raise UsageError(f"unknown form '{kind}'", "--form",
+                         "use one of: " + "; ".join(f"{k.id} ({k.title})" for k in data.kinds.values())) from None
 
 
 def snapshot(data: DataSet, province: str, year: int, as_of: dt.date | None = None, date: dt.date | None = None,
-             kind: str = DEFAULT_KIND) -> Snapshot:
+             kind: str | None = None, proposal: DocRef | None = None, replaces: DocRef | None = None) -> Snapshot:
+    """Resolve the plan in the form `kind`; without one, in the province's own form for the date (its
+    layer's `forms:`), else the national `kh`."""
     selection.check_year(year)
     when = as_of or date or selection.default_as_of(year)
     unit = selection.find_province(data, province, when, year)
-    return resolve(data, kind_of(data, kind), unit, year, when, date)
+    choice = selection.form_for(unit, year, when)
+    form = kind or (choice.form if choice else DEFAULT_KIND)
+    collective = choice is not None and choice.form == form and choice.issuer == "ubnd"
+    return resolve(data, kind_of(data, form), unit, year, when, date, collective=collective, proposal=proposal,
+                   replaces=replaces)
 
 
 def plan_context(data: DataSet, province: str, year: int, as_of: dt.date | None = None,
-                 date: dt.date | None = None, kind: str = DEFAULT_KIND) -> PlanContext:
-    snap = snapshot(data, province, year, as_of, date, kind)
+                 date: dt.date | None = None, kind: str | None = None, proposal: DocRef | None = None,
+                 replaces: DocRef | None = None) -> PlanContext:
+    snap = snapshot(data, province, year, as_of, date, kind, proposal, replaces)
     return BUILDERS[snap.kind.builder](snap)
 
 
 def draft(data: DataSet, province: str, year: int, as_of: dt.date | None = None,
-          date: dt.date | None = None, kind: str = DEFAULT_KIND) -> Draft:
-    return render(data, plan_context(data, province, year, as_of, date, kind), kind)
+          date: dt.date | None = None, kind: str | None = None) -> Draft:
+    return render(data, plan_context(data, province, year, as_of, date, kind))
 
 
-def render(data: DataSet, ctx: PlanContext, kind: str = DEFAULT_KIND) -> Draft:
-    k = kind_of(data, kind)
+def render(data: DataSet, ctx: PlanContext) -> Draft:
+    """The .docx of `ctx`, in the template of the kind it was laid out for."""
+    k = kind_of(data, ctx.kind)
     path = data.template(k)
     rel = path.relative_to(data.root) if path.is_relative_to(data.root) else path
     return Draft(ctx, render_docx(template_bytes(data, k), ctx, str(rel)))
 
 
-def default_output(data: DataSet, ctx: PlanContext, name_slug: str, kind: str = DEFAULT_KIND) -> Path:
-    return Path(kind_of(data, kind).file_name.format(year=ctx.year, unit=name_slug))
+def default_output(data: DataSet, ctx: PlanContext, name_slug: str) -> Path:
+    return Path(kind_of(data, ctx.kind).file_name.format(year=ctx.year, unit=name_slug))

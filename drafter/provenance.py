@@ -46,11 +46,11 @@ def _row(row: Row) -> dict[str, Any]:
 
 
 def record(ctx: PlanContext, data_root: str | None = None) -> dict[str, Any]:
-    paras = [*ctx.preamble, ctx.ban_hanh, *ctx.body, *ctx.extras]
+    paras = [*ctx.preamble, ctx.ban_hanh, *ctx.articles, *ctx.body, *ctx.extras]
     return {
         "drafter_provenance": VERSION,
         "plan": {"province": ctx.province_id, "year": ctx.year, "as_of": ctx.as_of.isoformat(),
-                 "date": ctx.date.isoformat() if ctx.date else None},
+                 "date": ctx.date.isoformat() if ctx.date else None, "kind": ctx.kind},
         "dropped": list(ctx.dropped),
         "paragraphs": [_para(i, p) for i, p in enumerate(paras, 1) if p.text.strip()],
         "rows": [_row(r) for r in ctx.appendix],

@@ -102,7 +102,7 @@ def _check_characters(ctx: PlanContext) -> None:
     for key, text in ctx.labels.items():
         refuse(text, f"label '{key}'")
     refuse(ctx.date_line, "label 'date_line'")
-    for p in [*ctx.preamble, ctx.ban_hanh, *ctx.body, *ctx.extras]:
+    for p in [*ctx.preamble, ctx.ban_hanh, *ctx.articles, *ctx.body, *ctx.extras]:
         para(p)
     for text in [*ctx.noi_nhan, ctx.luu, ctx.signature.authority, ctx.signature.deputy or "", ctx.signature.title]:
         refuse(text, "nơi nhận / signature")
@@ -138,6 +138,7 @@ def template_context(ctx: PlanContext) -> dict[str, Any]:
         "date_line": ctx.date_line,
         "preamble": [rich(p.runs) for p in ctx.preamble],
         "ban_hanh": rich(ctx.ban_hanh.runs),
+        "articles": [rich(p.runs) for p in ctx.articles],
         "body": [{"kind": p.kind, "rt": rich(p.runs)} for p in ctx.body],
         "noi_nhan": ctx.noi_nhan,
         "luu": ctx.luu,
@@ -291,15 +292,27 @@ TITLE_RULE_STYLE = "KHTitlerule"
 
 
 def _title_rule(tpl: DocxTemplate, ctx: PlanContext) -> None:
-    """Size the rule under the trích yếu to its longest line (a long trích yếu wraps at the text width)."""
-    text = ctx.labels.get("trich_yeu", "")
-    line_cm = min(len(text) * TITLE_CHAR_CM, TEXT_WIDTH_CM)
-    rule_cm = max(line_cm * TITLE_RULE_SHARE, 2.0)
-    indent = str(int((TEXT_WIDTH_CM - rule_cm) / 2 * 567))
+    """Size each rule under a trích yếu to its longest line (a long trích yếu wraps at the text width).
+    The trích yếu is the bold title paragraph above the rule (an italic reference line may sit between)."""
     body = tpl.docx.element.body
-    for ind in body.xpath(f'./w:p[w:pPr/w:pStyle/@w:val="{TITLE_RULE_STYLE}"]/w:pPr/w:ind'):
-        ind.set(qn("w:left"), indent)
-        ind.set(qn("w:right"), indent)
+    for rule in body.xpath(f'./w:p[w:pPr/w:pStyle/@w:val="{TITLE_RULE_STYLE}"]'):
+        title = rule.getprevious()
+        while title is not None and title.xpath('./w:pPr/w:pStyle/@w:val') != ["KHTitle"]:
+            title = title.getprevious()
+        text = _lines(title) if title is not None else ctx.labels.get("trich_yeu", "")
+        longest = max((len(line) for line in text.split("\n")), default=0)  # a line break starts a line
+        line_cm = min(longest * TITLE_CHAR_CM, TEXT_WIDTH_CM)
+        rule_cm = max(line_cm * TITLE_RULE_SHARE, 2.0)
+        indent = str(int((TEXT_WIDTH_CM - rule_cm) / 2 * 567))
+        for ind in rule.xpath("./w:pPr/w:ind"):
+            ind.set(qn("w:left"), indent)
+            ind.set(qn("w:right"), indent)
+
+
+def _lines(p: Any) -> str:
+    """A paragraph's text, its line breaks (w:br) as newlines."""
+    t, br = qn("w:t"), qn("w:br")
+    return "".join(el.text or "" if el.tag == t else "\n" for el in p.iter(t, br))
 
 
 def _keep_with_signature(tpl: DocxTemplate) -> None:
@@ -333,8 +346,8 @@ def _centre(p: Any, p_pr: str, jc: str, r_pr: str, val: str) -> None:
 def _properties(tpl: DocxTemplate, ctx: PlanContext) -> None:
     when = dt.datetime.combine(ctx.date or ctx.as_of, dt.time(0, 0))
     props = tpl.docx.core_properties
-    props.title = ctx.labels.get("trich_yeu", "")
-    props.subject = ctx.labels.get("ten_loai", "")
+    props.title = " ".join((ctx.title or ctx.labels.get("trich_yeu", "")).split())  # one line, as Word shows it
+    props.subject = ctx.subject or ctx.labels.get("ten_loai", "")
     props.author = props.last_modified_by = COMMENT_AUTHOR
     props.created = props.modified = when
     props.revision = 1

@@ -64,6 +64,14 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class DocRef:
+    """A document named by its number and date (`--proposal`, `--replaces`): "125/TTr-SNV", 2023-12-10."""
+
+    number: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
 class Snapshot:
     kind: m.Kind
     unit: m.Province
@@ -84,6 +92,10 @@ class Snapshot:
     signer: m.Signer | None
     data_root: object
     dropped: tuple[layers.Dropped, ...] = ()
+    #: the Ủy ban nhân dân issues the document as a collective body (a QĐ "TM. ỦY BAN NHÂN DÂN")
+    collective: bool = False
+    proposal: DocRef | None = None  # the Sở Nội vụ's Tờ trình a QĐ answers
+    replaces: DocRef | None = None  # the QĐ this one replaces
     _agencies: Mapping[str, str | DataError] = field(default_factory=dict)
     _citations: "_Citations | Mapping[str, Citation | DataError]" = field(default_factory=dict)
     _origins: "_Origins | Mapping[str, Origin]" = field(default_factory=dict)
@@ -109,15 +121,17 @@ class Snapshot:
 
 
 def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.date,
-            date: dt.date | None = None) -> Snapshot:
-    """Everything the plan of `unit` for `year`, drafted on `as_of`, is made of."""
+            date: dt.date | None = None, *, collective: bool = False, proposal: DocRef | None = None,
+            replaces: DocRef | None = None) -> Snapshot:
+    """Everything the plan of `unit` for `year`, drafted on `as_of`, is made of, in the form `kind`."""
     layer = unit.layer
     lname = unit.id
 
     def ok(when: m.When) -> bool:
         return when.applies(as_of, year)
 
-    origins = _Origins(data.origins, data.layer_origins.get(unit.id, {}), lname)
+    origins = _Origins(data.origins, data.layer_origins.get(unit.id, {}), lname,
+                       data.layer_origins.get(f"kind:{kind.id}", {}))
     drops = [d for d in layer.drop if ok(d.when)]
     dropped_ids = {d.id for d in drops}
     dropped = tuple(layers.Dropped(d.id, d.reason, lname) for d in drops)
@@ -149,9 +163,12 @@ def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.
     snap_targets = tuple(ResolvedTarget(t, _value(data, t, layer.values.get(t.id, []), year, as_of))
                          for t in targets if ok(t.when))
     snap_resp = tuple(r for r in resp if r.items)
-    preamble = _preamble(data, unit, citations, ok, as_of, dropped_ids)
-    recipients = unit.noi_nhan if unit.noi_nhan is not None else data.document.noi_nhan
-    labels = {**data.document.labels, **layer.labels}
+    preamble = _preamble(data, kind, unit, citations, ok, as_of, dropped_ids)
+    recipients = (kind.noi_nhan if kind.noi_nhan is not None
+                  else unit.noi_nhan if unit.noi_nhan is not None else data.document.noi_nhan)
+    # the kind's wording last: a QĐ's "Số: …/QĐ-UBND" is the QĐ's whatever the province's KH says
+    own_form = next((f.labels for f in layer.forms if f.form == kind.id and ok(f.when)), {})
+    labels = {**data.document.labels, **layer.labels, **kind.labels, **own_form}
     systems = {**data.document.systems, **unit.systems}
     return Snapshot(
         kind=kind, unit=unit, year=year, as_of=as_of, date=date, citation=data.citation,
@@ -159,12 +176,15 @@ def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.
         areas=areas, targets=snap_targets, responsibilities=snap_resp,
         rows=tuple(r for r in rows if ok(r.when)), preamble=preamble,
         noi_nhan=tuple(r for r in recipients if ok(r.when)), signer=sel.signer_for(unit, year, as_of),
-        data_root=data.root, dropped=dropped, _agencies=MappingProxyType(agencies),
+        data_root=data.root, dropped=dropped, collective=collective, proposal=proposal, replaces=replaces,
+        _agencies=MappingProxyType(agencies),
         _citations=citations, _origins=origins)
 
 
 def _shape(national: m.Shape, local: m.Shape) -> m.Shape:
-    return m.Shape(
+    # model_construct: both shapes are validated already, and building a validator at draft time
+    # costs a warm run ~25 ms (pydantic's schema builder and its plugin lookup)
+    return m.Shape.model_construct(
         sections=local.sections if local.sections is not None else national.sections,
         headings={**national.headings, **local.headings},
         responsibility_number=local.responsibility_number or national.responsibility_number,
@@ -260,10 +280,13 @@ def _citation(data: DataSet, ident: str, as_of: dt.date) -> Citation | DataError
 class _Origins:
     """Where each rule was defined, the province's layer first: a view, not a copy of every origin."""
 
-    def __init__(self, national: Mapping, own: Mapping, layer: str) -> None:
-        self.national, self.own, self.layer = national, own, layer
+    def __init__(self, national: Mapping, own: Mapping, layer: str, kind: Mapping | None = None) -> None:
+        self.national, self.own, self.layer, self.kind = national, own, layer, kind or {}
 
     def get(self, ident: str) -> Origin:
+        loc = self.kind.get(ident)  # the kind's labels take precedence (see resolve), as their origins do
+        if loc is not None:
+            return Origin(layers.NATIONAL, loc)
         loc = self.own.get(ident)
         if loc is not None:
             return Origin(self.layer, loc)
@@ -271,7 +294,7 @@ class _Origins:
 
 
 def _item(i: m.LayerItem) -> m.ResponsibilityItem:
-    return m.ResponsibilityItem(id=i.id, text=i.text, when=i.when)
+    return m.ResponsibilityItem.model_construct(id=i.id, text=i.text, when=i.when)  # validated fields (see _shape)
 
 
 def _value(data: DataSet, t: m.Target, own: list[m.DatedValue], year: int, as_of: dt.date) -> TargetValue:
@@ -284,11 +307,11 @@ def _value(data: DataSet, t: m.Target, own: list[m.DatedValue], year: int, as_of
     return TargetValue(v, data.instruments.get(v.basis) if v and v.basis else None, prev)
 
 
-def _preamble(data: DataSet, unit: m.Province, citations: _Citations, ok, as_of: dt.date,
+def _preamble(data: DataSet, kind: m.Kind, unit: m.Province, citations: _Citations, ok, as_of: dt.date,
               dropped: set[str]) -> tuple[tuple[m.PreambleItem, Citation], ...]:
     out: list[tuple[m.PreambleItem, Citation]] = []
     cited: set[str] = set()
-    for item in [*data.document.preamble, *unit.programmes]:
+    for item in [*kind.preamble, *data.document.preamble, *unit.programmes]:
         if item.id in dropped or not ok(item.when):
             continue
         ins = sel.instrument(data, item.cite)

@@ -4,15 +4,11 @@ force, agency names, dated target values and the signer. Pure functions over a l
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
-import unicodedata
-from functools import lru_cache
 from typing import Iterable
 
 from . import models as m
 from .errors import DataError, UsageError
-from .loader import DataSet
+from .loader import DataSet, name_key  # name_key: what names match (see DataSet.names)
 
 YEARS = range(2021, 2031)
 
@@ -31,34 +27,11 @@ def check_year(year: int) -> None:
 # --------------------------------------------------------------------------- provinces
 
 
-@lru_cache(maxsize=8192)
-def name_key(text: str) -> str:
-    """Case, diacritics, spacing, punctuation and Unicode form do not matter: 'KON TUM' = 'kontum'."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"^(tinh|thanh pho|tp\.?)\s+", "", text.strip())
-    return re.sub(r"[^a-z0-9]", "", text)
-
-
-def _keys(p: m.Province) -> set[str]:
-    return {name_key(x) for x in (p.name, p.official_name, p.id, *p.aliases)}
-
-
-def _name_index(data: DataSet) -> dict[str, list[m.Province]]:
-    """Every name key of every unit, built once per loaded data set (a batch looks up dozens)."""
-    index = data.__dict__.get("_name_index")
-    if index is None:
-        index = {}
-        for p in data.provinces.values():
-            for k in _keys(p):
-                index.setdefault(k, []).append(p)
-        data.__dict__["_name_index"] = index
-    return index
-
-
 def find_province(data: DataSet, name: str, as_of: dt.date, year: int) -> m.Province:
+    import difflib  # for a name not found only
+
     key = name_key(name)
-    matches = _name_index(data).get(key, [])
+    matches = [data.provinces[i] for i in data.names.get(key, ())]  # DataSet.names, built when loading
     if not matches:
         names = sorted({p.name for p in data.provinces.values()})
         # 0.8: typos still match ("Kom Tum", "Dak Lac"); an old name sharing one syllable ("Hà Tây") does not
@@ -134,6 +107,8 @@ def instrument(data: DataSet, ident: str) -> m.Instrument:
 
 
 def unknown_instrument(known: Iterable[str], ident: str) -> DataError:
+    import difflib
+
     near = difflib.get_close_matches(ident, list(known), n=3)
     return DataError(f"unknown instrument id '{ident}'", None,
                      ("did you mean " + ", ".join(near) + "?") if near else "add it to legal_refs/")
@@ -184,3 +159,8 @@ def previous_value(data: DataSet, target: m.Target, year: int, as_of: dt.date) -
 
 def signer_for(profile: m.Province, year: int, as_of: dt.date) -> m.Signer | None:
     return next((s for s in profile.signers if s.when.applies(as_of, year)), None)
+
+
+def form_for(profile: m.Province, year: int, as_of: dt.date) -> m.FormChoice | None:
+    """How the province issues its plan on that date (its layer's `forms:`), if it says."""
+    return next((f for f in profile.layer.forms if f.when.applies(as_of, year)), None)

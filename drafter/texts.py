@@ -27,9 +27,10 @@ _MARK_RE = re.compile(f"{MARK_OPEN}(.*?){MARK_SEP}(.*?){MARK_CLOSE}", re.S)
 #: their caller: a target's `value`; the arguments of the labels rendered per use. `drafter check`
 #: accepts exactly these.
 BASE_NAMES = frozenset({"year", "prev_year", "next_year", "province", "drafting_unit", "tinh", "tinh_uy", "ag",
-                        "cite", "ref", "sys"})
+                        "cite", "ref", "sys", "collective"})
 CALL_NAMES = frozenset({"value", "id", "verb", "place", "d", "m", "y", "fields", "kind", "number", "old", "new",
-                        "basis", "for_year", "prev", "prev_for", "n", "parent", "items"})
+                        "basis", "for_year", "prev", "prev_for", "n", "parent", "items", "to_trinh", "thay_the",
+                        "ngay"})
 TEXT_NAMES = BASE_NAMES | CALL_NAMES
 
 
@@ -58,6 +59,9 @@ def probe_names(other: bool = False) -> dict[str, Any]:
         "basis": "Quyết định 1/QĐ-TTg", "for_year": year, "prev": None if other else "80%",
         "prev_for": None if other else year - 1, "n": 2 if other else 1, "parent": 2 if other else 1,
         "items": lambda sep: sep.join(["cite(a)", "cite(b)"]),
+        "collective": other, "to_trinh": "……/TTr-SNV ngày ……" if other else "125/TTr-SNV ngày 10 tháng 12 năm 2023",
+        "thay_the": "" if other else " và thay thế Quyết định số 1/QĐ-UBND ngày 02 tháng 01 năm 2023",
+        "ngay": "ngày 10 tháng 12 năm 2023",
     }
     assert set(names) == TEXT_NAMES
     return names
@@ -116,6 +120,8 @@ class TextRenderer:
             "cite": self.cite,
             "ref": self.ref,
             "sys": self.sys,
+            # the Ủy ban nhân dân issues the document as a body (a QĐ of the UBND, not of its Chủ tịch)
+            "collective": snap.collective,
         }
         assert set(self.base) <= BASE_NAMES
         # The unit's party committee ("Tỉnh ủy" / "Thành ủy"), worded by the label of that name.
@@ -217,6 +223,8 @@ class TextRenderer:
             raise DataError(f"missing label '{key}'", None, "add it under `labels:` in rulepacks/national/document.yaml")
         nested = rendering()  # then a limit reached is the calling text's
         try:
+            if is_plain(labels[key]):  # most labels: as Jinja would render them, without compiling them
+                return _as_plain(labels[key])
             return compiled(labels[key]).render(**self.base, **extra)
         except DataError:
             raise
@@ -233,7 +241,7 @@ class TextRenderer:
         self._refs, self._values = [], []
         try:
             if is_plain(source):
-                out = fit_plain(source[:-1] if source.endswith("\n") else source)  # as Jinja would render it
+                out = _as_plain(source)
             else:
                 out = compiled(source).render(**self.base, **extra)
         except DataError as exc:
@@ -277,6 +285,12 @@ class TextRenderer:
         if record:
             out.values.append(record)
         return out
+
+
+def _as_plain(text: str) -> str:
+    """A text without Jinja syntax as Jinja renders it (its one trailing newline dropped), within the
+    length limit."""
+    return fit_plain(text[:-1] if text.endswith("\n") else text)
 
 
 def _with_suffix(r: Rendered, extra: list[Segment]) -> Rendered:

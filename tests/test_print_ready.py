@@ -33,6 +33,10 @@ from drafter.render import save_deterministic
 #: Three plan shapes: the national default (Kon Tum), five sections and a 9-column appendix
 #: (Tuyên Quang after the 2025 merger), three sections and no TT column (Nam Định).
 SHAPES = [("Kon Tum", 2024), ("Tuyên Quang", 2026), ("Nam Định", 2024)]
+#: The other forms of issue (rulepacks/kinds.yaml): the Chủ tịch's KH and the QĐ with its plan attached.
+FORMS = [("Kon Tum", 2024, "qd"), ("Tuyên Quang", 2026, "qd"), ("Nam Định", 2024, "kh-chu-tich")]
+OUTPUTS = ([f"{p} {y}" for p, y in SHAPES] + [f"{p} {y} {f}" for p, y, f in FORMS]
+           + ["redline Kon Tum 2023→2024", "redline qd Kon Tum 2023→2024"])
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +44,10 @@ def drafts(data) -> dict[str, bytes]:
     out = {f"{p} {y}": pipeline.draft(data, p, y).docx for p, y in SHAPES}
     old, new = pipeline.draft(data, "Kon Tum", 2023), out["Kon Tum 2024"]
     out["redline Kon Tum 2023→2024"] = diff.redline(old.docx, new, dt.date(2023, 12, 1))
+    for province, year, form in FORMS:
+        out[f"{province} {year} {form}"] = pipeline.draft(data, province, year, kind=form).docx
+    qd_old = pipeline.draft(data, "Kon Tum", 2023, kind="qd").docx
+    out["redline qd Kon Tum 2023→2024"] = diff.redline(qd_old, out["Kon Tum 2024 qd"], dt.date(2023, 12, 1))
     return out
 
 
@@ -54,7 +62,7 @@ def _violations(path: Path) -> list[str]:
             if "stylesWithEffects" not in str(e.description)]
 
 
-@pytest.mark.parametrize("name", [f"{p} {y}" for p, y in SHAPES] + ["redline Kon Tum 2023→2024"])
+@pytest.mark.parametrize("name", OUTPUTS)
 def test_every_output_is_schema_valid(drafts, name, tmp_path):
     path = tmp_path / "out.docx"
     path.write_bytes(drafts[name])
@@ -74,7 +82,7 @@ def test_the_validator_sees_an_element_out_of_order(drafts, tmp_path):
     assert any("pBdr" in v for v in _violations(path))
 
 
-@pytest.mark.parametrize("name", [f"{p} {y}" for p, y in SHAPES] + ["redline Kon Tum 2023→2024"])
+@pytest.mark.parametrize("name", OUTPUTS)
 def test_every_style_named_is_defined(drafts, name):
     with zipfile.ZipFile(io.BytesIO(drafts[name])) as z:
         styles = ET.fromstring(z.read("word/styles.xml"))

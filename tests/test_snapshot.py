@@ -27,3 +27,13 @@ CASES = [("Kon Tum", 2021), ("Tuyên Quang", 2022), ("Nam Định", 2023), ("Kon
 def test_reference_drafts(data, snapshot, province, year):
     draft = pipeline.draft(data, province, year)
     assert "\n".join(dump(open_docx(draft.docx))) == snapshot
+
+
+# The other forms of issue (rulepacks/kinds.yaml), one case each.
+FORM_CASES = [("Kon Tum", 2024, "qd"), ("Tuyên Quang", 2026, "qd"), ("Nam Định", 2024, "kh-chu-tich")]
+
+
+@pytest.mark.parametrize("province,year,form", FORM_CASES, ids=[f"{slug(p)}-{y}-{f}" for p, y, f in FORM_CASES])
+def test_reference_drafts_in_other_forms(data, snapshot, province, year, form):
+    draft = pipeline.draft(data, province, year, kind=form)
+    assert "\n".join(dump(open_docx(draft.docx))) == snapshot

@@ -2,9 +2,9 @@
 
 The template holds no wording: every text comes from the data (`labels.*` from
 rulepacks/national/document.yaml and the plan context). Staff may edit the built .docx in Word;
-this script is how its first version was made and how to rebuild it from scratch:
+this script is how their first versions were made and how to rebuild them from scratch:
 
-    python tools/build_template.py templates/ke-hoach-cchc.docx
+    python tools/build_template.py templates/          # and tests/fixtures/mini/templates/
 """
 
 from __future__ import annotations
@@ -147,12 +147,14 @@ def widths(table, cms) -> None:
             cell.width = Cm(w)
 
 
-def cell_margins(table, cm: float) -> None:
-    """Left and right padding of every cell (Word's default is 0.19 cm)."""
+def cell_margins(table, cm: float, top_pt: float = 0) -> None:
+    """Left and right padding of every cell (Word's default is 0.19 cm), and a top padding."""
     mar = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
+    for side, twips in (("top", int(Pt(top_pt).twips)), ("left", int(Cm(cm).twips)), ("right", int(Cm(cm).twips))):
+        if side == "top" and not twips:
+            continue
         el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), str(int(Cm(cm).twips)))
+        el.set(qn("w:w"), str(twips))
         el.set(qn("w:type"), "dxa")
         mar.append(el)
     table._tbl.tblPr.insert_element_before(mar, "w:tblLook", "w:tblCaption", "w:tblDescription")
@@ -201,49 +203,66 @@ def page_number_header(section, style) -> None:
     section.first_page_header.is_linked_to_previous = False
 
 
-def build(out: Path) -> None:
+class Styles:
+    """The template's paragraph and character styles (one set for every kind)."""
+
+    def __init__(self, doc) -> None:
+        normal = doc.styles["Normal"]
+        normal.font.name, normal.font.size = FONT, Pt(14)
+        set_fonts(normal.element.get_or_add_rPr())
+        center = WD_ALIGN_PARAGRAPH.CENTER
+        self.body = para_style(doc, "KH Body")
+        # Headings keep with the paragraph they head: a page never ends with one.
+        self.muc = para_style(doc, "KH Muc", bold=True)
+        self.khoan = para_style(doc, "KH Khoan", bold=True)
+        self.muc.paragraph_format.keep_with_next = self.khoan.paragraph_format.keep_with_next = True
+        self.diem = para_style(doc, "KH Diem")
+        self.note = para_style(doc, "KH Note", italic=True)
+        self.preamble = para_style(doc, "KH Preamble")
+        self.head13 = para_style(doc, "KH Header", size=13, align=center, indent=False, before=0)
+        self.head14 = para_style(doc, "KH Header 14", size=14, align=center, indent=False, before=0)
+        self.title = para_style(doc, "KH Title", bold=True, align=center, indent=False, before=0)
+        # Its own style, so drafter.render finds it and sizes it to the trích yếu it underlines.
+        self.title_rule = para_style(doc, "KH Title rule", align=center, indent=False, before=3)
+        self.noi_nhan_label = para_style(doc, "KH Noi nhan", size=12, bold=True, italic=True,
+                                         align=WD_ALIGN_PARAGRAPH.LEFT, indent=False, before=0)
+        self.noi_nhan = para_style(doc, "KH Noi nhan list", size=11, align=WD_ALIGN_PARAGRAPH.LEFT, indent=False,
+                                   before=0)
+        self.sign = para_style(doc, "KH Sign", bold=True, align=center, indent=False, before=0)
+        self.cell = para_style(doc, "KH Table", size=12, align=WD_ALIGN_PARAGRAPH.LEFT, indent=False, before=3,
+                               after=3)
+        self.cell_c = para_style(doc, "KH Table center", size=12, align=center, indent=False, before=3, after=3)
+        self.page_no = para_style(doc, "KH Page number", size=14, align=center, indent=False, before=0)
+        self.tag = para_style(doc, "KH Tag", size=2, indent=False, before=0)  # only docxtpl tags; removed on render
+        # Unverified facts: a character style, so staff can find them all and clear the mark in one go. Word
+        # allows no highlight in a style (the schema's style run properties have none): drafter.render
+        # highlights the marked runs directly, which shows in Word, LibreOffice and print.
+        doc.styles.add_style("KH Check", WD_STYLE_TYPE.CHARACTER)
+        comment_styles(doc)
+
+
+def new_document():
     doc = Document()
     strip_theme_fonts(doc)
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = FONT, Pt(14)
-    set_fonts(normal.element.get_or_add_rPr())
-
-    body = para_style(doc, "KH Body")
-    # Headings keep with the paragraph they head: a page never ends with one.
-    muc = para_style(doc, "KH Muc", bold=True)
-    khoan = para_style(doc, "KH Khoan", bold=True)
-    muc.paragraph_format.keep_with_next = khoan.paragraph_format.keep_with_next = True
-    diem = para_style(doc, "KH Diem")
-    note = para_style(doc, "KH Note", italic=True)
-    preamble = para_style(doc, "KH Preamble")
-    center = WD_ALIGN_PARAGRAPH.CENTER
-    head13 = para_style(doc, "KH Header", size=13, align=center, indent=False, before=0)
-    head14 = para_style(doc, "KH Header 14", size=14, align=center, indent=False, before=0)
-    title = para_style(doc, "KH Title", bold=True, align=center, indent=False, before=0)
-    noi_nhan_label = para_style(doc, "KH Noi nhan", size=12, bold=True, italic=True,
-                                align=WD_ALIGN_PARAGRAPH.LEFT, indent=False, before=0)
-    noi_nhan = para_style(doc, "KH Noi nhan list", size=11, align=WD_ALIGN_PARAGRAPH.LEFT, indent=False, before=0)
-    sign = para_style(doc, "KH Sign", bold=True, align=center, indent=False, before=0)
-    cell = para_style(doc, "KH Table", size=12, align=WD_ALIGN_PARAGRAPH.LEFT, indent=False, before=3, after=3)
-    cell_c = para_style(doc, "KH Table center", size=12, align=center, indent=False, before=3, after=3)
-    page_no = para_style(doc, "KH Page number", size=14, align=center, indent=False, before=0)
-    tag = para_style(doc, "KH Tag", size=2, indent=False, before=0)  # only docxtpl tags; removed on render
-    # Unverified facts: a character style, so staff can find them all and clear the mark in one go. Word
-    # allows no highlight in a style (the schema's style run properties have none): drafter.render
-    # highlights the marked runs directly, which shows in Word, LibreOffice and print.
-    doc.styles.add_style("KH Check", WD_STYLE_TYPE.CHARACTER)
-    comment_styles(doc)
-
+    st = Styles(doc)
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Mm(210), Mm(297)
     sec.orientation = WD_ORIENT.PORTRAIT
+    portrait_margins(sec)
+    page_number_header(sec, st.page_no)
+    doc.paragraphs[0]._p.getparent().remove(doc.paragraphs[0]._p) if doc.paragraphs else None
+    return doc, st
+
+
+def portrait_margins(sec) -> None:
     sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(25), Mm(20), Mm(35), Mm(20)
     sec.header_distance, sec.footer_distance = Mm(10), Mm(10)
-    page_number_header(sec, page_no)
 
-    # Header block (ô 1–4): row 1 names and rules, row 2 "Số" and the date, so they share a line.
-    doc.paragraphs[0]._p.getparent().remove(doc.paragraphs[0]._p) if doc.paragraphs else None
-    hdr = doc.add_table(rows=2, cols=2)
+
+def header_block(doc, st: Styles, numbered: bool = True, number: str = "{{ labels.so }}") -> None:
+    """ô 1–4: row 1 the issuing body and the national motto with their rules; row 2 "Số" and the date,
+    so they share a line. A document issued with a QĐ (`numbered=False`) has no row 2."""
+    hdr = doc.add_table(rows=2 if numbered else 1, cols=2)
     hdr.alignment = WD_TABLE_ALIGNMENT.CENTER
     no_borders(hdr)
     # 15.5 cm, the text width. The Quốc hiệu at 13 pt bold is 9.5 cm on LibreOffice's page (Liberation
@@ -252,99 +271,120 @@ def build(out: Path) -> None:
     widths(hdr, (5.4, 10.1))
     cell_margins(hdr, 0.1)
     left, right = hdr.cell(0, 0), hdr.cell(0, 1)
-    left.paragraphs[0].style = head13
+    left.paragraphs[0].style = st.head13
     left.paragraphs[0].add_run("{{ labels.co_quan }}").bold = True
-    add(left, "{{ labels.co_quan_tinh }}", head13, bold=True)
-    rule(left, head13, 1.6)  # ~2 cm under the name (ND 30: 1/3–1/2 of it)
-    right.paragraphs[0].style = head13
+    add(left, "{{ labels.co_quan_tinh }}", st.head13, bold=True)
+    rule(left, st.head13, 1.6)  # ~2 cm under the name (ND 30: 1/3–1/2 of it)
+    right.paragraphs[0].style = st.head13
     right.paragraphs[0].add_run("{{ labels.quoc_hieu }}").bold = True
-    add(right, "{{ labels.tieu_ngu }}", head14, bold=True)
-    rule(right, head13, 2.0)  # as long as the Tiêu ngữ (5.9 cm at 14 pt)
+    add(right, "{{ labels.tieu_ngu }}", st.head14, bold=True)
+    rule(right, st.head13, 2.0)  # as long as the Tiêu ngữ (5.9 cm at 14 pt)
+    if not numbered:
+        return
     so, date = hdr.cell(1, 0), hdr.cell(1, 1)
-    so.paragraphs[0].style = head13
-    so.paragraphs[0].add_run("{{ labels.so }}")
+    so.paragraphs[0].style = st.head13
+    so.paragraphs[0].add_run(number)
     so.paragraphs[0].paragraph_format.space_before = Pt(6)
-    date.paragraphs[0].style = head14
+    date.paragraphs[0].style = st.head14
     date.paragraphs[0].add_run("{{ date_line }}").italic = True
     date.paragraphs[0].paragraph_format.space_before = Pt(6)
 
-    # Tên loại and trích yếu (ô 5a)
-    p = add(doc, "{{ labels.ten_loai }}", title)
+
+def title_block(doc, st: Styles, ten_loai: str, trich_yeu: str, reference: str | None = None) -> None:
+    """ô 5a: tên loại and trích yếu, (for a document issued with a QĐ) its italic reference line, and
+    the short rule under them."""
+    p = add(doc, ten_loai, st.title)
     p.paragraph_format.space_before = Pt(24)
-    add(doc, "{{ labels.trich_yeu }}", title)
-    # Its own style, so drafter.render finds it and sizes it to the trích yếu it underlines.
-    title_rule = para_style(doc, "KH Title rule", align=center, indent=False, before=3)
-    rule(doc, title, 4.75, title_rule)
+    add(doc, trich_yeu, st.title)
+    if reference:
+        add(doc, reference, st.head14, italic=True)
+    rule(doc, st.title, 4.75, st.title_rule)
 
-    # Legal bases and the enacting sentence
-    add(doc, "{%p for p in preamble %}", tag)
-    add(doc, "{{r p }}", preamble)
-    add(doc, "{%p endfor %}", tag)
-    add(doc, "{{r ban_hanh }}", body).paragraph_format.keep_with_next = True  # "… như sau:" heads section I
 
-    # Body: one paragraph per block; the kind picks the style
-    add(doc, "{%p for p in body %}", tag)
-    branches = [("muc", muc), ("khoan", khoan), ("diem", diem), ("note", note), ("bullet", body)]
+def body_loop(doc, st: Styles) -> None:
+    """The plan's body: one paragraph per block; the block's kind picks the style."""
+    add(doc, "{%p for p in body %}", st.tag)
+    branches = [("muc", st.muc), ("khoan", st.khoan), ("diem", st.diem), ("note", st.note), ("bullet", st.body)]
     for i, (kind, style) in enumerate(branches):
-        add(doc, ("{%p if " if i == 0 else "{%p elif ") + f"p.kind == '{kind}' %}}", tag)
+        add(doc, ("{%p if " if i == 0 else "{%p elif ") + f"p.kind == '{kind}' %}}", st.tag)
         add(doc, "{{r p.rt }}", style)
-    add(doc, "{%p else %}", tag)
-    add(doc, "{{r p.rt }}", body)
-    add(doc, "{%p endif %}", tag)
-    add(doc, "{%p endfor %}", tag)
+    add(doc, "{%p else %}", st.tag)
+    add(doc, "{{r p.rt }}", st.body)
+    add(doc, "{%p endif %}", st.tag)
+    add(doc, "{%p endfor %}", st.tag)
 
-    # Signature block (ô 7, 9b): Nơi nhận on the left, authority and signer on the right
+
+def signature_block(doc, st: Styles) -> None:
+    """ô 7, 9b: Nơi nhận on the left; authority (when a collective body issues), deputy and signer on
+    the right."""
     sig = doc.add_table(rows=1, cols=2)
     no_borders(sig)
     # 15.5 cm: the text width. Nơi nhận wide enough for one line per usual recipient at 11 pt ("- Các cơ
     # quan Trung ương đóng trên địa bàn tỉnh;" is 8.2 cm); "TM. ỦY BAN NHÂN DÂN" at 14 pt bold takes 6.4 cm.
     widths(sig, (8.5, 7.0))
-    cell_margins(sig, 0.1)
+    # 12 pt above both columns: "Nơi nhận:" and the block's first line (TM. …, KT. … or CHỦ TỊCH) stay level
+    cell_margins(sig, 0.1, top_pt=12)
     row_flag(sig.rows[0], "w:cantSplit")  # the signature block is never split across pages
     left, right = sig.cell(0, 0), sig.cell(0, 1)
-    left.paragraphs[0].style = noi_nhan_label
+    left.paragraphs[0].style = st.noi_nhan_label
     left.paragraphs[0].add_run("{{ labels.noi_nhan }}")
-    left.paragraphs[0].paragraph_format.space_before = Pt(12)
-    add(left, "{%p for n in noi_nhan %}", tag)
-    add(left, "- {{ n }}", noi_nhan)
-    add(left, "{%p endfor %}", tag)
-    add(left, "- {{ luu }}", noi_nhan)
-    right.paragraphs[0].style = sign
-    right.paragraphs[0].add_run("{{ sig.authority }}")
-    right.paragraphs[0].paragraph_format.space_before = Pt(12)
-    add(right, "{%p if sig.deputy %}", tag)
-    add(right, "{{ sig.deputy }}", sign)
-    add(right, "{%p endif %}", tag)
-    add(right, "{{ sig.title }}", sign)
+    add(left, "{%p for n in noi_nhan %}", st.tag)
+    add(left, "- {{ n }}", st.noi_nhan)
+    add(left, "{%p endfor %}", st.tag)
+    add(left, "- {{ luu }}", st.noi_nhan)
+    right.paragraphs[0].style = st.tag
+    right.paragraphs[0].add_run("{%p if sig.authority %}")
+    add(right, "{{ sig.authority }}", st.sign)
+    add(right, "{%p endif %}", st.tag)
+    add(right, "{%p if sig.deputy %}", st.tag)
+    add(right, "{{ sig.deputy }}", st.sign)
+    add(right, "{%p endif %}", st.tag)
+    add(right, "{{ sig.title }}", st.sign)
     for _ in range(4):
-        add(right, "", sign)
-    add(right, "{{r sig.name }}", sign)
+        add(right, "", st.sign)
+    add(right, "{{r sig.name }}", st.sign)
 
-    # Appendix: its own landscape section, numbered from 1 (ND 30 III.1đ)
-    app = doc.add_section(WD_SECTION.NEW_PAGE)
-    # The paragraph that ends the body's section holds nothing: make it tiny, so that a signature block
+
+def new_section(doc, st: Styles, landscape: bool):
+    """A new page and section, its pages numbered from 1 (ND 30 III.1đ: an appendix, or a document
+    issued with a QĐ, is numbered on its own)."""
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    # The paragraph that ends the previous section holds nothing: make it tiny, so that a signature block
     # ending at the foot of a page does not push it onto a blank page of its own.
-    doc.paragraphs[-1].style = tag
-    app.orientation = WD_ORIENT.LANDSCAPE
-    app.page_width, app.page_height = Mm(297), Mm(210)
-    app.top_margin, app.bottom_margin, app.left_margin, app.right_margin = Mm(20), Mm(20), Mm(30), Mm(15)
-    page_number_header(app, page_no)
+    doc.paragraphs[-1].style = st.tag
+    if landscape:
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.page_width, sec.page_height = Mm(297), Mm(210)
+        sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(20), Mm(20), Mm(30), Mm(15)
+    else:
+        sec.orientation = WD_ORIENT.PORTRAIT
+        sec.page_width, sec.page_height = Mm(210), Mm(297)
+        portrait_margins(sec)
+    page_number_header(sec, st.page_no)
+    for old in sec._sectPr.findall(qn("w:pgNumType")):  # copied from the section before
+        sec._sectPr.remove(old)
     pg = OxmlElement("w:pgNumType")
     pg.set(qn("w:start"), "1")
-    app._sectPr.insert_element_before(pg, *AFTER_PGNUMTYPE)
-    add(doc, "{{ labels.phu_luc }}", title)
-    add(doc, "{{ labels.phu_luc_title }}", title)
-    add(doc, "{{ labels.kem_theo }}", head14, italic=True)
-    rule(doc, head13, 9.0)
+    sec._sectPr.insert_element_before(pg, *AFTER_PGNUMTYPE)
+    return sec
 
-    # The columns come from the plan's shape (document.yaml, a province's layer): the header and the
-    # task rows loop over them ({%tc %}); drafter.render sets the widths after rendering.
+
+def appendix(doc, st: Styles) -> None:
+    """The appendix: its own landscape section; its columns come from the plan's shape (document.yaml,
+    a province's layer): the header and the task rows loop over them ({%tc %}); drafter.render sets
+    the widths after rendering."""
+    new_section(doc, st, landscape=True)
+    add(doc, "{{ labels.phu_luc }}", st.title)
+    add(doc, "{{ labels.phu_luc_title }}", st.title)
+    add(doc, "{{ labels.kem_theo }}", st.head14, italic=True)
+    rule(doc, st.head13, 9.0)
+
     table = doc.add_table(rows=10, cols=4)
     all_borders(table)
     widths(table, (1.2, 8.0, 8.0, 8.0))
     head = table.rows[0].cells
     for c, text in zip(head, ("{%tc for h in columns.head %}", "{{ h }}", "{%tc endfor %}")):
-        c.paragraphs[0].style = cell_c
+        c.paragraphs[0].style = st.cell_c
         c.paragraphs[0].add_run(text).bold = True
     head[2].merge(head[3])
     repeat_header(table.rows[0])
@@ -353,23 +393,23 @@ def build(out: Path) -> None:
     tags = {1: "{%tr for r in appendix %}", 2: "{%tr if r.kind == 'area' and columns.tt %}",
             4: "{%tr elif r.kind == 'area' %}", 6: "{%tr else %}", 8: "{%tr endif %}", 9: "{%tr endfor %}"}
     for i, text in tags.items():
-        table.rows[i].cells[0].paragraphs[0].style = cell
+        table.rows[i].cells[0].paragraphs[0].style = st.cell
         table.rows[i].cells[0].paragraphs[0].add_run(text)
     area = table.rows[3]
-    area.cells[0].paragraphs[0].style = cell_c
+    area.cells[0].paragraphs[0].style = st.cell_c
     area.cells[0].paragraphs[0].add_run("{{ r.tt }}").bold = True
-    area.cells[1].paragraphs[0].style = cell
+    area.cells[1].paragraphs[0].style = st.cell
     area.cells[1].paragraphs[0].add_run("{% colspan columns.span %}{{r r.task }}")
     for tc in area._tr.tc_lst[2:]:  # the spanned cell stands for every column after TT
         area._tr.remove(tc)
     whole = table.rows[5]
-    whole.cells[0].paragraphs[0].style = cell
+    whole.cells[0].paragraphs[0].style = st.cell
     whole.cells[0].paragraphs[0].add_run("{% colspan columns.count %}{{r r.task }}")
     for tc in whole._tr.tc_lst[1:]:
         whole._tr.remove(tc)
     task = table.rows[7]
     for c, text in zip(task.cells, ("{%tc for c in r.cells %}", "{{r c.rt }}", "{%tc endfor %}")):
-        c.paragraphs[0].style = cell
+        c.paragraphs[0].style = st.cell
         c.paragraphs[0].add_run(text)
     task.cells[2].merge(task.cells[3])
     for row in (area, whole, task):  # a row breaks across pages only if taller than a page
@@ -379,6 +419,59 @@ def build(out: Path) -> None:
             for par in c.paragraphs:
                 par.paragraph_format.keep_with_next = True
 
+
+def build_plan(out: Path) -> None:
+    """templates/ke-hoach-cchc.docx: the Kế hoạch (kinds kh, kh-chu-tich)."""
+    doc, st = new_document()
+    header_block(doc, st)
+    title_block(doc, st, "{{ labels.ten_loai }}", "{{ labels.trich_yeu }}")
+    # Legal bases and the enacting sentence
+    add(doc, "{%p for p in preamble %}", st.tag)
+    add(doc, "{{r p }}", st.preamble)
+    add(doc, "{%p endfor %}", st.tag)
+    add(doc, "{{r ban_hanh }}", st.body).paragraph_format.keep_with_next = True  # "… như sau:" heads section I
+    body_loop(doc, st)
+    signature_block(doc, st)
+    appendix(doc, st)
+    save(doc, out)
+
+
+def build_decision(out: Path) -> None:
+    """templates/quyet-dinh-cchc.docx: the Quyết định that issues the plan, the plan attached to it (its
+    own section: issuing body and motto, no number or date; its reference to the QĐ), and the appendix
+    (kind qd; ND 30 Phụ lục III, Mẫu 1.2/1.3)."""
+    doc, st = new_document()
+    header_block(doc, st, number="{{ labels.qd_so }}")
+    title_block(doc, st, "{{ labels.qd_ten_loai }}", "{{ labels.qd_trich_yeu }}")
+    competence = add(doc, "{{ labels.tham_quyen }}", st.title)
+    competence.paragraph_format.space_before = Pt(12)
+    competence.paragraph_format.keep_with_next = True
+    # The QĐ's căn cứ: italic, each on its own line (ND 30 II.6)
+    can_cu = para_style(doc, "QD Can cu", italic=True)
+    add(doc, "{%p for p in preamble %}", st.tag)
+    add(doc, "{{r p }}", can_cu)
+    add(doc, "{%p endfor %}", st.tag)
+    add(doc, "{{r ban_hanh }}", can_cu)  # "Theo đề nghị của Giám đốc Sở Nội vụ …"
+    decide = add(doc, "{{ labels.quyet_dinh }}", st.title)
+    decide.paragraph_format.space_before = Pt(12)
+    decide.paragraph_format.space_after = Pt(6)
+    decide.paragraph_format.keep_with_next = True
+    # "Điều N." bold, indented as the body (ND 30: bold, indented 1 or 1.27 cm); the builder bolds it
+    add(doc, "{%p for a in articles %}", st.tag)
+    add(doc, "{{r a }}", st.body)
+    add(doc, "{%p endfor %}", st.tag)
+    signature_block(doc, st)
+
+    # The plan, issued with the QĐ: its own section, pages numbered from 1
+    new_section(doc, st, landscape=False)
+    header_block(doc, st, numbered=False)
+    title_block(doc, st, "{{ labels.ten_loai }}", "{{ labels.trich_yeu }}", "{{ labels.kem_theo }}")
+    body_loop(doc, st)
+    appendix(doc, st)
+    save(doc, out)
+
+
+def save(doc, out: Path) -> None:
     # python-docx's default template carries a thumbnail of an unrelated page; drop it.
     pkg_rels = doc.part.package.rels
     for r_id in [k for k, rel in pkg_rels.items() if rel.reltype.endswith("/thumbnail")]:
@@ -404,5 +497,10 @@ APP_XML = (b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
            b"<Application>drafter</Application><DocSecurity>0</DocSecurity></Properties>")
 
 
+BUILDS = {"ke-hoach-cchc.docx": build_plan, "quyet-dinh-cchc.docx": build_decision}
+
 if __name__ == "__main__":
-    build(Path(sys.argv[1] if len(sys.argv) > 1 else "templates/ke-hoach-cchc.docx"))
+    # python tools/build_template.py [templates/]: every template, into that folder
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "templates")
+    for name, build in BUILDS.items():
+        build(folder / name)
