@@ -130,6 +130,20 @@ DATA_DIR = click.option("--data-dir", type=click.Path(file_okay=False, path_type
                         help="Data folder laid out like the repository (rulepacks/, legal_refs/, templates/). "
                              "Default: the data shipped with drafter.")
 DEBUG = click.option("--debug", is_flag=True, help="Show the Python traceback of an error.")
+LAYERS = click.option("--layers", "layers", type=click.Path(path_type=Path), default=None,
+                      help="Folder of local layers written by `drafter import`. Default: ./drafter-layers when "
+                           "it exists.")
+
+
+def load_data(data_dir: Path | None, layers: Path | None):
+    """The data of this run, with the local layers (--layers or ./drafter-layers) over it; says which."""
+    from . import overlays
+
+    folder = overlays.folder(layers)
+    data = pipeline.load(data_dir, folder)
+    if folder is not None:
+        click.echo(overlays.describe(folder, sorted(p.stem for p in overlays.files(folder))), err=True)
+    return data
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -180,10 +194,11 @@ def main(ctx: click.Context) -> None:
                    "soffice on PATH; without it the .docx is still written, with a warning. An existing PDF is "
                    "replaced only with --force.")
 @DATA_DIR
+@LAYERS
 @DEBUG
 def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | None, output: Path | None,
         force: bool, form: str | None, proposal: str | None, replaces: str | None, pdf: bool,
-        data_dir: Path | None, debug: bool) -> None:
+        data_dir: Path | None, layers: Path | None, debug: bool) -> None:
     """Write a new draft plan for one province and year, in the province's own shape where its layer
     gives one (sections, numbering, appendix columns, its own figures).
 
@@ -210,7 +225,7 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
             if soffice:
                 review_pdf.ensure_writable(output, force)
         refs = issue_refs(year, doc_date, as_of, proposal, replaces)
-        data = pipeline.load(data_dir)
+        data = load_data(data_dir, layers)
         if form is not None:
             pipeline.kind_of(data, form)  # an unknown form: the list of forms, before any work
         ctx = pipeline.plan_context(data, province, year, as_of, doc_date, form, *refs)
@@ -277,8 +292,9 @@ def provinces(year: int | None, data_dir: Path | None, debug: bool) -> None:
 @main.command("check")
 @click.argument("data_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only, not the warnings about unverified facts.")
+@LAYERS
 @DEBUG
-def check_cmd(data_dir: Path | None, quiet: bool, debug: bool) -> None:
+def check_cmd(data_dir: Path | None, quiet: bool, layers: Path | None, debug: bool) -> None:
     """Validate a data folder (default: the shipped data): YAML syntax and fields, references between
     files, dates, target values for 2021–2030, and the Word template's tags and styles.
 
@@ -288,9 +304,14 @@ def check_cmd(data_dir: Path | None, quiet: bool, debug: bool) -> None:
     from .checks import check, errors
     from .resources import default_data_dir
 
+    from . import overlays
+
     root = (data_dir or default_data_dir()).resolve()
     try:
-        findings = check(root)
+        folder = overlays.folder(layers)
+        if folder is not None:
+            click.echo(overlays.describe(folder, sorted(p.stem for p in overlays.files(folder))))
+        findings = check(root, folder)
     except DrafterError as exc:
         _fail(exc, debug)
         return
@@ -313,8 +334,10 @@ def check_cmd(data_dir: Path | None, quiet: bool, debug: bool) -> None:
 @click.argument("text", required=False, callback=_nfc)
 @click.option("--para", "para", type=int, default=None, help="Paragraph number from the provenance record instead of a text.")
 @DATA_DIR
+@LAYERS
 @DEBUG
-def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | None, debug: bool) -> None:
+def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | None, layers: Path | None,
+            debug: bool) -> None:
     """Say why a paragraph of a draft is there and on what legal basis.
 
     DOCX is a draft written by `drafter new` (it may have been edited since); TEXT is part of a
@@ -352,7 +375,7 @@ def explain(docx: Path, text: str | None, para: int | None, data_dir: Path | Non
             if found is None:
                 raise UsageError(f'no paragraph contains "{text}"', "TEXT", "give a shorter part of the sentence")
             entry, score = found
-        data = pipeline.load(data_dir)
+        data = load_data(data_dir, layers)
         plan = rec["plan"]
         profile = data.provinces.get(plan["province"])
         as_of = dt.date.fromisoformat(plan["as_of"])
@@ -418,9 +441,10 @@ def _batch_item(data, name: str, year: int, as_of: dt.date | None) -> tuple[str,
               help="Also write each draft's review PDF beside it (see `drafter new --help`). Needs soffice on "
                    "PATH; without it the drafts are still written, with a warning.")
 @DATA_DIR
+@LAYERS
 @DEBUG
 def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs: int | None, as_of: dt.date | None,
-          force: bool, form: str | None, pdf: bool, data_dir: Path | None, debug: bool) -> None:
+          force: bool, form: str | None, pdf: bool, data_dir: Path | None, layers: Path | None, debug: bool) -> None:
     """Write one draft per province, in parallel, with a summary table.
 
     One province failing does not stop the others; the exit status is 1 if any failed.
@@ -441,7 +465,7 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
         if all_ == bool(names):
             raise UsageError("give either --all or one or more --province", "--all/--province",
                              "e.g. drafter batch --year 2026 --all --output-dir drafts/")
-        data = pipeline.load(data_dir)
+        data = load_data(data_dir, layers)
         if form is not None:
             pipeline.kind_of(data, form)  # an unknown form: the list of forms, before any work
         if all_:
@@ -498,9 +522,11 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
 @click.option("--form", "form", default=None, metavar="FORM",
               help="Compare the plans in this form (kh, kh-chu-tich, qd). Default: the province's own form.")
 @DATA_DIR
+@LAYERS
 @DEBUG
 def diff(files: tuple[Path, ...], province: str | None, from_year: int | None, to_year: int | None,
-         redline: Path | None, force: bool, form: str | None, data_dir: Path | None, debug: bool) -> None:
+         redline: Path | None, force: bool, form: str | None, data_dir: Path | None, layers: Path | None,
+         debug: bool) -> None:
     """Show what changes between two plans, grouped by section.
 
     \b
@@ -527,7 +553,7 @@ def diff(files: tuple[Path, ...], province: str | None, from_year: int | None, t
             if not (province and from_year and to_year):
                 raise UsageError("give --province, --from and --to (or two .docx files)", "--province/--from/--to",
                                  'e.g. drafter diff --province "Kon Tum" --from 2023 --to 2024')
-            data = pipeline.load(data_dir)
+            data = load_data(data_dir, layers)
             old = pipeline.draft(data, province, from_year, kind=form)
             new = pipeline.draft(data, province, to_year, kind=form)
             report = diff_mod.compare(old.context, new.context, data.instruments)

@@ -403,6 +403,33 @@ class FormChoice(Strict):
     source: str | None = None
 
 
+# --------------------------------------------------------------------------- local layers (drafter import)
+
+
+class ProfileOverlay(Strict):
+    """What a local layer replaces in a province's profile: the fields it gives (not None)."""
+
+    signers: list[Signer] | None = None
+    programmes: list[PreambleItem] | None = None
+    noi_nhan: list[Recipient] | None = None
+    drafting_unit: str | None = None
+    agencies: dict[str, str] = {}
+    systems: dict[str, str] = {}
+
+
+class Overlay(Strict):
+    """A local layer (a file of a layers folder, written by `drafter import`): a province's own plan as
+    its last signed plan shows it, over the shipped profile and layer. Its rules merge over the
+    province's layer by rule id; its instruments join the registry (status P: seen in one plan)."""
+
+    province: str
+    source: str  # the plan it was read from: file name, number and date
+    imported: dt.date | None = None
+    profile: ProfileOverlay = Field(default_factory=lambda: ProfileOverlay())
+    layer: "Layer" = Field(default_factory=lambda: Layer())
+    instruments: list[Instrument] = []
+
+
 # --------------------------------------------------------------------------- document kinds
 
 

@@ -52,8 +52,17 @@ def validate(data: DataSet) -> None:
         raise Problems([DataError(f.message, f.where) for f in bad])
 
 
-def load(data_dir: Path | None = None) -> DataSet:
-    return load_cached(Path(data_dir or default_data_dir()).resolve(), validate)
+def load(data_dir: Path | None = None, layers: Path | None = None) -> DataSet:
+    """The data (shipped, or `data_dir`), with the local layers of the folder `layers` over it
+    (`drafter import` writes them; see drafter.overlays), checked as a draft needs it."""
+    data = load_cached(Path(data_dir or default_data_dir()).resolve(), validate)
+    if layers is None:
+        return data
+    from . import overlays
+
+    combined, _ = overlays.load(data, layers)
+    validate(combined)  # the overlay's texts, references and dates, with the data they merge into
+    return combined
 
 
 def kind_of(data: DataSet, kind: str = DEFAULT_KIND) -> Kind:

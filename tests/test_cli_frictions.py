@@ -253,7 +253,7 @@ def test_check_has_debug(mini, monkeypatch):
 
     assert _run("check", "--debug", "-q", str(mini)).exit_code == 0
 
-    def broken(root):
+    def broken(root, layers=None):
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(drafter.checks, "check", broken)
