@@ -54,6 +54,8 @@ class Para:
     source: Source
     refs: list[str] = field(default_factory=list)
     values: list[dict[str, Any]] = field(default_factory=list)
+    #: a point that leads in its own items ("b) Các chỉ tiêu cụ thể:"): kept with what follows on the page
+    lead: bool = False
 
     @property
     def text(self) -> str:
@@ -192,7 +194,8 @@ class _Builder:
             if node.kind == "include":
                 getattr(self, f"_include_{node.include}")(out, counters)
             elif node.kind in ("muc", "khoan", "diem"):
-                out.append(self.para(node.kind, node.text or "", "node", node.id, self._number(node.kind, counters)))
+                para = self.para(node.kind, node.text or "", "node", node.id, self._number(node.kind, counters))
+                out.append(replace(para, lead=True) if node.kind == "diem" and node.items else para)
             elif node.kind == "bullet":
                 out.append(self.para("bullet", node.text or "", "node", node.id, "- "))
             else:

@@ -139,7 +139,7 @@ def template_context(ctx: PlanContext) -> dict[str, Any]:
         "preamble": [rich(p.runs) for p in ctx.preamble],
         "ban_hanh": rich(ctx.ban_hanh.runs),
         "articles": [rich(p.runs) for p in ctx.articles],
-        "body": [{"kind": p.kind, "rt": rich(p.runs)} for p in ctx.body],
+        "body": [{"kind": p.kind, "lead": p.lead, "rt": rich(p.runs)} for p in ctx.body],
         "noi_nhan": ctx.noi_nhan,
         "luu": ctx.luu,
         "sig": {"authority": sig.authority, "deputy": sig.deputy, "title": sig.title, "name": rich([sig.name])},

@@ -217,6 +217,9 @@ class Styles:
         self.khoan = para_style(doc, "KH Khoan", bold=True)
         self.muc.paragraph_format.keep_with_next = self.khoan.paragraph_format.keep_with_next = True
         self.diem = para_style(doc, "KH Diem")
+        # a point that leads in its own items ("b) Các chỉ tiêu cụ thể:") is a heading too
+        self.diem_lead = para_style(doc, "KH Diem lead", base="KH Diem")
+        self.diem_lead.paragraph_format.keep_with_next = True
         self.note = para_style(doc, "KH Note", italic=True)
         self.preamble = para_style(doc, "KH Preamble")
         self.head13 = para_style(doc, "KH Header", size=13, align=center, indent=False, before=0)
@@ -304,9 +307,11 @@ def title_block(doc, st: Styles, ten_loai: str, trich_yeu: str, reference: str |
 def body_loop(doc, st: Styles) -> None:
     """The plan's body: one paragraph per block; the block's kind picks the style."""
     add(doc, "{%p for p in body %}", st.tag)
-    branches = [("muc", st.muc), ("khoan", st.khoan), ("diem", st.diem), ("note", st.note), ("bullet", st.body)]
-    for i, (kind, style) in enumerate(branches):
-        add(doc, ("{%p if " if i == 0 else "{%p elif ") + f"p.kind == '{kind}' %}}", st.tag)
+    branches = [("p.kind == 'muc'", st.muc), ("p.kind == 'khoan'", st.khoan),
+                ("p.kind == 'diem' and p.lead", st.diem_lead), ("p.kind == 'diem'", st.diem),
+                ("p.kind == 'note'", st.note), ("p.kind == 'bullet'", st.body)]
+    for i, (test, style) in enumerate(branches):
+        add(doc, ("{%p if " if i == 0 else "{%p elif ") + f"{test} %}}", st.tag)
         add(doc, "{{r p.rt }}", style)
     add(doc, "{%p else %}", st.tag)
     add(doc, "{{r p.rt }}", st.body)
@@ -377,7 +382,7 @@ def appendix(doc, st: Styles) -> None:
     add(doc, "{{ labels.phu_luc }}", st.title)
     add(doc, "{{ labels.phu_luc_title }}", st.title)
     add(doc, "{{ labels.kem_theo }}", st.head14, italic=True)
-    rule(doc, st.head13, 9.0)
+    rule(doc, st.head13, 9.0).paragraph_format.space_after = Pt(8)  # clear of the table's top border
 
     table = doc.add_table(rows=10, cols=4)
     all_borders(table)
