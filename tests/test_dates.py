@@ -64,10 +64,12 @@ PREAMBLE = {
     2022: ["76/NQ-CP", "23/CT-TTg", "3759/BNV-CCHC"],  # Kon Tum cites the BNV letter of 2021 (seed 002)
     2023: ["76/NQ-CP", "23/CT-TTg", "3759/BNV-CCHC"],
     2024: ["76/NQ-CP", "23/CT-TTg"],
-    2025: ["76/NQ-CP", "23/CT-TTg"],
-    2026: ["76/NQ-CP", "23/CT-TTg"],
-    2027: ["76/NQ-CP", "23/CT-TTg", "282/QĐ-TTg"],  # QĐ 282 of 12/02/2026
-    2030: ["76/NQ-CP", "23/CT-TTg", "282/QĐ-TTg"],
+    # From 2025 real plans no longer cite CT 23 (tests/corpus/citation_table.md); from 02/7/2025 they cite the
+    # Bộ Nội vụ's guidance on building the yearly plan, 4625/BNV-CCHC (issue 16).
+    2025: ["76/NQ-CP"],
+    2026: ["76/NQ-CP", "4625/BNV-CCHC"],
+    2027: ["76/NQ-CP", "282/QĐ-TTg", "4625/BNV-CCHC"],  # QĐ 282 of 12/02/2026
+    2030: ["76/NQ-CP", "282/QĐ-TTg", "4625/BNV-CCHC"],
 }
 
 
