@@ -8,9 +8,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator
 
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
@@ -54,8 +55,8 @@ def check(root: Path, layers: Path | None = None) -> list[Finding]:
 
 def blocking(data: DataSet, errors_only: bool = True) -> list[Finding]:
     """The checks a draft must pass too (`drafter new` refuses data with any of these errors)."""
-    found = [*check_characters(data), *check_texts(data), *check_references(data), *check_dates(data),
-             *check_layers(data)]
+    found = [*check_characters(data), *check_texts(data), *check_references(data), *check_packs(data),
+             *check_dates(data), *check_layers(data)]
     return [f for f in found if f.severity == "error"] if errors_only else found
 
 
@@ -131,6 +132,22 @@ def _texts(data: DataSet) -> Iterator[Text]:
             yield k.id, text, None
         for r in k.noi_nhan or []:
             yield k.id, r.text, r.when
+
+
+def _pack_texts(data: DataSet) -> Iterator[tuple[Location | Path, str, "m.When | None"]]:
+    """(where, Jinja text, when) for every text of the packs of their own (rulepacks/<pack>/pack.yaml)."""
+    for name, pack in data.packs.items():
+        own = data.layer_origins.get(f"pack:{name}", {})
+        where = data.root / "rulepacks" / name / "pack.yaml"
+        for key, text in pack.labels.items():
+            yield own.get(f"labels.{key}", where), text, None
+        for r in pack.noi_nhan:
+            yield own.get("noi_nhan", where), r.text, r.when
+        stack = list(reversed(pack.body))
+        while stack:
+            node = stack.pop()
+            yield own.get(node.id, where), node.text, node.when
+            stack.extend(reversed(node.items))
 
 
 def _origin(data: DataSet, ident: str) -> Location | Path:
@@ -214,12 +231,20 @@ class _Probe:
         self.store = store
         self._probes: tuple[dict, dict] | None = None
         self.seen: dict[tuple[str, frozenset[str]], list[tuple[str, str]]] = {}
+        self._by_names: dict[frozenset[str], list[dict]] = {}
 
     @property
     def probes(self) -> tuple[dict, dict]:
         if self._probes is None:
             self._probes = (probe_names(), probe_names(other=True))
         return self._probes
+
+    def _limited(self, allowed: frozenset[str]) -> list[dict]:
+        """The probes' values of the names `allowed` (one of a few sets)."""
+        found = self._by_names.get(allowed)
+        if found is None:
+            found = self._by_names[allowed] = [{k: v for k, v in p.items() if k in allowed} for p in self.probes]
+        return found
 
     def __call__(self, where: Location | Path | str, text: str, allowed: frozenset[str],
                  names: dict | None = None) -> Iterator[Finding]:
@@ -246,7 +271,7 @@ class _Probe:
         if unknown:
             yield f"text uses unknown name(s) {sorted(unknown)}; available: {sorted(allowed)}", "error"
             return
-        probes = [names] if names is not None else [{k: v for k, v in p.items() if k in allowed} for p in self.probes]
+        probes = [names] if names is not None else self._limited(allowed)
         failed = [self._render(text, probe) for probe in probes]
         if all(failed):
             yield failed[0], "error"
@@ -288,6 +313,10 @@ def check_texts(data: DataSet) -> Iterator[Finding]:
     probe = _Probe(_ProbeStore.open())
     for ident, text, when in _texts(data):
         where = _origin(data, ident)
+        yield from probe(where, text, TEXT_NAMES)
+        for fn, arg in CALL_RE.findall(text):
+            yield from _check_call(data, where, fn, arg, when)
+    for where, text, when in _pack_texts(data):
         yield from probe(where, text, TEXT_NAMES)
         for fn, arg in CALL_RE.findall(text):
             yield from _check_call(data, where, fn, arg, when)
@@ -351,7 +380,7 @@ def check_characters(data: DataSet) -> Iterator[Finding]:
     each problem is located at the record holding it."""
     everything: list[str] = []
     _collect([data.citation, data.document, data.instruments, data.agencies, data.body, data.areas, data.targets,
-              data.responsibilities, data.rows, data.kinds, data.provinces], everything)
+              data.responsibilities, data.rows, data.kinds, data.provinces, data.packs], everything)
     if BAD_CHARS.search("\n".join(everything)) is None:
         return  # the usual case, found in one search (every edit re-runs this check: ~4 ms, not ~20)
     seen: set[tuple[object, str]] = set()
@@ -394,6 +423,12 @@ def check_characters(data: DataSet) -> Iterator[Finding]:
             yield from walk(text, own.get(f"labels.{key}", where), own)
         yield from walk(p.layer, where, own, skip=("labels",))
         yield from walk(p, where, own, skip=("layer",))
+    for name, pack in data.packs.items():
+        own = data.layer_origins.get(f"pack:{name}", {})
+        where = Location(root / "rulepacks" / name / "pack.yaml")
+        for key, text in pack.labels.items():
+            yield from walk(text, own.get(f"labels.{key}", where), own)
+        yield from walk(pack, where, own, skip=("labels",))
 
 
 def _check_call(data: DataSet, where, fn: str, arg: str, when: m.When | None) -> Iterator[Finding]:
@@ -477,7 +512,7 @@ def check_references(data: DataSet) -> Iterator[Finding]:
                 yield Finding(own.get(t.id, where), f"area '{t.area}' is not one of {sorted(areas)}")
         for row in p.layer.rows:
             for role in (*row.lead, *row.coop):
-                if role not in data.agencies:
+                if role not in data.agencies and role not in p.agencies:  # the province's own agencies too
                     yield Finding(own.get(row.id, where), f"appendix row names unknown role '{role}'")
         for t in p.layer.targets:
             for v in t.values:
@@ -486,6 +521,34 @@ def check_references(data: DataSet) -> Iterator[Finding]:
         for role in p.agencies:
             if role not in data.agencies:
                 yield Finding(where, f"agencies overrides unknown role '{role}'", "warning")
+
+
+def check_packs(data: DataSet) -> Iterator[Finding]:
+    """A pack of its own names targets and roles that exist; a kind's pack exists; a province's yearly
+    plans (`plans:`) are in the registry."""
+    targets = {t.id for t in data.targets} | {t.id for p in data.provinces.values() for t in p.layer.targets}
+    for k in data.kinds.values():
+        if k.builder == "commune" and k.pack not in data.packs:
+            yield Finding(data.root / "rulepacks" / "kinds.yaml",
+                          f"kind '{k.id}' names the pack '{k.pack}', which has no rulepacks/{k.pack}/pack.yaml")
+    for name, pack in data.packs.items():
+        own = data.layer_origins.get(f"pack:{name}", {})
+        where = data.root / "rulepacks" / name / "pack.yaml"
+        for role in pack.assigned_roles:
+            if role not in data.agencies:
+                yield Finding(where, f"assigned_roles names unknown role '{role}'")
+        stack = list(pack.body)
+        while stack:
+            node = stack.pop()
+            stack.extend(node.items)
+            if node.target is not None and node.target not in targets:
+                yield Finding(own.get(node.id, where), f"target '{node.target}' is not a target of the national pack "
+                                                       f"or of a province's layer")
+    for p in data.provinces.values():
+        for plan in p.plans:
+            if plan.cite not in data.instruments:
+                yield Finding(data.layer_origins.get(p.id, {}).get(p.id, data.root),
+                              f"plans: the plan for {plan.year} cites unknown instrument '{plan.cite}'")
 
 
 def check_dates(data: DataSet) -> Iterator[Finding]:

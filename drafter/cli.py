@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+from dataclasses import replace
 import time
 import unicodedata
 from pathlib import Path
@@ -44,11 +45,12 @@ def doc_ref(value: str, option: str, symbol: str) -> DocRef:
     """"125/TTr-SNV 2023-12-10" (or "… ngày 10/12/2023") as a document reference; else a usage error."""
     from .resolve import DocRef
 
-    example = {"TTr": "125/TTr-SNV 2023-12-10", "QĐ": "1256/QĐ-UBND 2022-12-22"}[symbol]
+    example = {"TTr": "125/TTr-SNV 2023-12-10", "QĐ": "1256/QĐ-UBND 2022-12-22", "KH": "125/KH-UBND 2026-12-10"}[symbol]
     found = DOC_REF.fullmatch(unicodedata.normalize("NFC", value))
     hint = f'give the number/symbol and the date, e.g. {option} "{example}" (or "… ngày DD/MM/YYYY")'
     if not found or f"/{symbol}" not in found.group(1):
-        raise UsageError(f"'{value}' is not a {'Tờ trình' if symbol == 'TTr' else 'Quyết định'} number and date",
+        what = {"TTr": "Tờ trình", "QĐ": "Quyết định", "KH": "Kế hoạch"}[symbol]
+        raise UsageError(f"'{value}' is not a {what} number and date",
                          option, hint)
     number, when = found.groups()
     try:
@@ -70,6 +72,20 @@ def slug(name: str) -> str:
     text = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def commune_unit(ctx):
+    """The commune whose plan `ctx` is (drafter.communes.Commune), or None for a province's plan."""
+    if not ctx.commune:
+        return None
+    from . import communes
+
+    return communes.units().commune(int(ctx.commune))
+
+
+def commune_stem(unit) -> str:
+    """A commune plan's file name stem: its code and its name, "21211-xa-tinh-khe" (unique, stable)."""
+    return f"{unit.code_text}-{slug(unit.title)}"
 
 
 def plan_dates(year: int, doc_date: dt.date | None, as_of: dt.date | None) -> None:
@@ -102,6 +118,31 @@ def issue_refs(year: int, doc_date: dt.date | None, as_of: dt.date | None, propo
                          f"{when:%d/%m/%Y}: a QĐ can only replace one already signed", "--replaces",
                          "check its number and date, or give --as-of")
     return tt, old
+
+
+def parent_plan(year: int, doc_date: dt.date | None, as_of: dt.date | None, parent: str | None) -> DocRef | None:
+    """The province's plan a commune's plan implements (--parent), checked against the plan's dates: it is
+    issued in year N−1 or N, and before the commune's plan is drafted and signed."""
+    if parent is None:
+        return None
+    ref = doc_ref(parent, "--parent", "KH")
+    if not dt.date(year - 1, 1, 1) <= ref.date <= dt.date(year, 12, 31):
+        raise UsageError(f"Kế hoạch {ref.number} of {ref.date:%d/%m/%Y} cannot be the province's plan for {year}: "
+                         f"that plan is issued in {year - 1} or {year}", "--parent", "check its number and date")
+    for value, option in ((doc_date, "--date"), (as_of, "--as-of")):
+        if value is not None and ref.date > value:
+            raise UsageError(f"the province's Kế hoạch {ref.number} of {ref.date:%d/%m/%Y} is dated after {option} "
+                             f"{value:%d/%m/%Y}: a commune's plan implements a plan already issued", "--parent",
+                             f"check its date, or give {option} on or after it")
+    return ref
+
+
+def commune_options(form: str | None, proposal: str | None, replaces: str | None) -> None:
+    """Refuse the options of a province's plan with --commune."""
+    for value, option in ((form, "--form"), (proposal, "--proposal"), (replaces, "--replaces")):
+        if value is not None:
+            raise UsageError(f"{option} belongs to a province's plan; a commune's plan has one form (a KH of its "
+                             f"Ủy ban nhân dân)", option, f"leave {option} out with --commune")
 
 
 def require_basis(ctx, doc_date: dt.date | None, as_of: dt.date | None) -> None:
@@ -165,8 +206,17 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--province", "-p", required=True, callback=_nfc,
-              help='Province name, e.g. "Kon Tum" (case, diacritics and spacing do not matter).')
+@click.option("--province", "-p", default=None, callback=_nfc,
+              help='Province name, e.g. "Kon Tum" (case, diacritics and spacing do not matter). With --commune: '
+                   "the commune's province, needed only where its name is in several provinces.")
+@click.option("--commune", "-c", default=None, callback=_nfc,
+              help='Draft the plan of a commune (xã, phường or đặc khu) instead, e.g. "Tịnh Khê" (case, diacritics, '
+                   'spacing and the "xã"/"phường"/"đặc khu" prefix do not matter), or its official code; for plan '
+                   "years from 2026. `drafter communes --province P` lists them.")
+@click.option("--parent", default=None, metavar='"SỐ/KH-UBND YYYY-MM-DD"', callback=_nfc,
+              help='With --commune: the province\'s plan of the year that the commune\'s plan implements, e.g. '
+                   '"125/KH-UBND 2026-12-10". Default: the plan the province\'s profile records, else a highlighted '
+                   "blank for the clerk.")
 @click.option("--year", "-y", required=True, type=int, help="Plan year, 2021–2030 (drafted in December of the year before).")
 @click.option("--date", "doc_date", callback=_date, metavar="YYYY-MM-DD",
               help="Date printed on the plan (day and month zero-padded per ND 30), from 1 January of the year "
@@ -176,7 +226,8 @@ def main(ctx: click.Context) -> None:
                    "the year before the plan year to 31 December of the plan year. "
                    "Default: --date if given, else 15 December of the year before the plan year.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
-              help="Where to write the .docx. Default: KH-CCHC-<year>-<province>.docx in the current folder.")
+              help="Where to write the .docx. Default: KH-CCHC-<year>-<province>.docx (a commune's plan: "
+                   "KH-CCHC-<year>-<code>-<commune>.docx) in the current folder.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists (it may hold staff's edits).")
 @click.option("--form", "form", default=None, metavar="FORM",
               help="How the plan is issued: kh (a KH of the Ủy ban nhân dân, signed TM.), kh-chu-tich (a KH issued "
@@ -196,9 +247,9 @@ def main(ctx: click.Context) -> None:
 @DATA_DIR
 @LAYERS
 @DEBUG
-def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | None, output: Path | None,
-        force: bool, form: str | None, proposal: str | None, replaces: str | None, pdf: bool,
-        data_dir: Path | None, layers: Path | None, debug: bool) -> None:
+def new(province: str | None, commune: str | None, parent: str | None, year: int, doc_date: dt.date | None,
+        as_of: dt.date | None, output: Path | None, force: bool, form: str | None, proposal: str | None,
+        replaces: str | None, pdf: bool, data_dir: Path | None, layers: Path | None, debug: bool) -> None:
     """Write a new draft plan for one province and year, in the province's own shape where its layer
     gives one (sections, numbering, appendix columns, its own figures).
 
@@ -213,6 +264,7 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
       drafter new -p "Tuyên Quang" -y 2022 --date 2021-12-24 -o KH-CCHC-2022.docx
       drafter new -p "Kon Tum" -y 2024 --pdf     # and KH-CCHC-2024-kon-tum.pdf to review on paper
       drafter new -p "Kon Tum" -y 2024 --form qd --proposal "125/TTr-SNV 2023-12-10"
+      drafter new --commune "Tịnh Khê" --province "Quảng Ngãi" --year 2027 --parent "125/KH-UBND 2026-12-10"
     """
     from . import review_pdf
 
@@ -224,17 +276,30 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
             ensure_writable(output, force, "--output", [provenance.sidecar(output)])
             if soffice:
                 review_pdf.ensure_writable(output, force)
+        if commune is None and province is None:
+            raise UsageError("give --province (a province's plan) or --commune (a commune's plan)", "--province",
+                             'e.g. drafter new --province "Kon Tum" --year 2024, or drafter new --commune "Tịnh Khê" '
+                             "--year 2027")
+        if commune is not None:
+            commune_options(form, proposal, replaces)
+        elif parent is not None:
+            raise UsageError("--parent belongs to a commune's plan", "--parent", "add --commune NAME, or leave it out")
         refs = issue_refs(year, doc_date, as_of, proposal, replaces)
+        parent_ref = parent_plan(year, doc_date, as_of, parent)
         data = load_data(data_dir, layers)
         if form is not None:
             pipeline.kind_of(data, form)  # an unknown form: the list of forms, before any work
-        ctx = pipeline.plan_context(data, province, year, as_of, doc_date, form, *refs)
+        if commune is not None:
+            ctx = pipeline.commune_context(data, commune, year, province, as_of, doc_date, parent_ref)
+        else:
+            ctx = pipeline.plan_context(data, province, year, as_of, doc_date, form, *refs)
         if (proposal or replaces) and not ctx.articles:
             raise UsageError(f"--proposal and --replaces belong to a Quyết định; this draft is a '{ctx.kind}'",
                              "--proposal" if proposal else "--replaces", "add --form qd, or leave them out")
         require_basis(ctx, doc_date, as_of)
         profile = data.provinces[ctx.province_id]
-        target = output or pipeline.default_output(data, ctx, slug(profile.name))
+        unit = commune_unit(ctx)
+        target = output or pipeline.default_output(data, ctx, commune_stem(unit) if unit else slug(profile.name))
         ensure_writable(target, force, "--output", [provenance.sidecar(target)])
         pdf_file = review_pdf.ensure_writable(target, force) if soffice else None
         result = pipeline.render(data, ctx)
@@ -247,7 +312,8 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
         _fail(exc, debug)
         return
     checks = result.context.checks
-    click.echo(f"Wrote {target} ({profile.official_name}, năm {year}, as of {ctx.as_of:%d/%m/%Y}) "
+    click.echo(f"Wrote {target} ({unit.title + ', ' if unit else ''}{profile.official_name}, năm {year}, "
+               f"as of {ctx.as_of:%d/%m/%Y}) "
                f"in {time.perf_counter() - started:.2f} s; provenance in {provenance.sidecar(target)}")
     if checks:
         click.echo(f"{len(checks)} unverified mark(s) to check before signing (highlighted, with comments):")
@@ -260,6 +326,91 @@ def new(province: str, year: int, doc_date: dt.date | None, as_of: dt.date | Non
         click.echo(f"Review PDF in {pdf_file}" + (" (marks numbered, notes at the end)" if checks else ""))
     elif pdf:
         click.echo(review_pdf.missing_warning(), err=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--province", "-p", required=True, callback=_nfc,
+              help='The province whose plan it is (and whose next plans continue it), e.g. "Tuyên Quang".')
+@click.option("--year", "-y", type=int, default=None,
+              help="The plan year the layer prepares (default: the imported plan's year + 1).")
+@click.option("--layers", "layers", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write the layer into (created if missing). Default: ./drafter-layers.")
+@click.option("--force", is_flag=True, help="Replace the province's layer and review if they exist.")
+@DATA_DIR
+@DEBUG
+def import_cmd(file: Path, province: str, year: int | None, layers: Path | None, force: bool,
+               data_dir: Path | None, debug: bool) -> None:
+    """Read last year's signed plan (.docx) into the province's local layer, so that the next drafts
+    continue it: its shape, local instruments, tasks, targets (last year's figures kept as hints to
+    confirm), agency blocks, appendix rows, Nơi nhận and signer. Writes <layers>/<province-id>.yaml and
+    a review (<province-id>.review.md) listing every item, what drafter decided, and what to confirm.
+
+    \b
+    Example:
+      drafter import KH-225-2021.docx --province "Tuyên Quang"
+      drafter new --province "Tuyên Quang" --year 2023      # reads ./drafter-layers
+    """
+    import tempfile
+
+    from .importer import layer as import_layer
+    from .importer import output
+    from .importer.read import read_plan
+    from .resources import default_data_dir
+
+    try:
+        raw = read_input(file)
+        plan = read_plan(raw, file.name)
+        if plan.plan_year is None and year is None:
+            raise UsageError(f"{file.name}: the plan year cannot be read from its title", "--year",
+                             "give the year of the plan the layer is for, e.g. --year 2027")
+        target_year = year or (plan.plan_year or 0) + 1
+        selection.check_year(target_year)
+        as_of = selection.default_as_of(target_year)
+        data = pipeline.load(data_dir)
+        unit = selection.find_province(data, province, as_of, target_year)
+        folder = layers or Path("drafter-layers")
+        package = default_data_dir().resolve()
+        if folder.resolve().is_relative_to(package) or folder.resolve().is_relative_to(Path(__file__).parent.resolve()):
+            raise UsageError(f"{folder} is inside drafter's own data", "--layers",
+                             "write local layers to a folder of your own, e.g. ./drafter-layers")
+        target, review = folder / f"{unit.id}.yaml", folder / f"{unit.id}.review.md"
+        ensure_writable(target, force, "--layers", [review])
+        imp = import_layer.build(plan, data, unit, target_year, as_of, dt.date.today())
+        title = f"{plan.name} → lớp dữ liệu của {unit.official_name} cho kế hoạch năm {target_year}"
+        body = output.layer_yaml(imp, f"drafter import: {title}\nReview: {review.name}. Edit freely; "
+                                      f"`drafter check` validates it.")
+        with tempfile.TemporaryDirectory() as tmp:  # it must draft before it is written
+            (Path(tmp) / target.name).write_bytes(body)
+            try:
+                pipeline.plan_context(pipeline.load(data_dir, Path(tmp)), unit.name, target_year)
+            except DrafterError as exc:
+                raise DataError(f"the layer read from {file.name} does not draft: {exc}", str(file),
+                                "report it with the file; meanwhile edit the plan or the layer by hand") from None
+        publish([(target, body), (review, output.review_md(imp, title, target.name).encode("utf-8"))],
+                force, "--layers")
+    except DrafterError as exc:
+        _fail(exc, debug)
+        return
+    click.echo(f"Wrote {target} and {review} ({unit.official_name}, for the plan of {target_year})")
+    for line in output.summary(imp):
+        click.echo(line)
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a file to import: a regular file of sensible size, else a usage error."""
+    import stat
+
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}", "FILE", "give the path of last year's plan (.docx)") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{path} is not a regular file", "FILE", "give the path of last year's plan (.docx)")
+    if st.st_size > 50 * 2**20:
+        raise UsageError(f"{path} is {st.st_size // 2**20} MB; a plan is well under 50 MB", "FILE",
+                         "give the plan's .docx, not a scan or an archive")
+    return path.read_bytes()
 
 
 @main.command()
@@ -287,6 +438,46 @@ def provinces(year: int | None, data_dir: Path | None, debug: bool) -> None:
         formed = f" ← {', '.join(data.provinces[i].name for i in p.formed_from if i in data.provinces)}" if p.formed_from else ""
         click.echo(f"{p.code:>3}  {p.official_name}{span}{formed}")
     click.echo(f"{len(items)} unit(s)")
+
+
+@main.command("communes")
+@click.option("--province", "-p", default=None, callback=_nfc,
+              help="List the communes of this province (without it: how many each province has).")
+@DATA_DIR
+@DEBUG
+def communes_cmd(province: str | None, data_dir: Path | None, debug: bool) -> None:
+    """List the communes (xã, phường, đặc khu) of the two-tier local government, from 01/7/2025, with
+    their official codes: a commune's plan is drafted with `drafter new --commune NAME` (or its code)."""
+    from . import communes
+
+    try:
+        data = pipeline.load(data_dir)
+        year = pipeline.first_commune_year(data)
+        when = selection.default_as_of(year)
+        units = communes.units()
+        if province is not None:
+            p = selection.find_province(data, province, when, year)
+            found = units.of_province(int(p.code)) if p.code.isdigit() else []
+            if not found:
+                raise UsageError(f"{p.official_name} has no communes in the list (code {p.code})", "--province",
+                                 "run `drafter provinces --year 2026` for the provinces of the two-tier model")
+    except DrafterError as exc:
+        _fail(exc, debug)
+        return
+    source = f"{communes.PACKAGE} {units.version}, list of {units.data_version}"
+    if province is None:
+        total = 0
+        for p in selection.provinces_for(data, year, when):
+            n = len(units.of_province(int(p.code))) if p.code.isdigit() else 0
+            total += n
+            click.echo(f"{p.code:>3}  {p.official_name:<28} {n:>4} commune(s)")
+        click.echo(f"{total} commune(s) in all ({source}); list one province's: drafter communes --province P")
+        return
+    for c in found:
+        click.echo(f"{c.code_text}  {c.kind:<8} {c.title}")
+    kinds = ", ".join(f"{sum(1 for c in found if c.kind == k)} {k}" for k in communes.KINDS
+                      if any(c.kind == k for c in found))
+    click.echo(f"{len(found)} commune(s) of {p.official_name}: {kinds} ({source})")
 
 
 @main.command("check")
@@ -440,18 +631,24 @@ def _batch_item(data, name: str, year: int, as_of: dt.date | None) -> tuple[str,
 @click.option("--pdf", is_flag=True,
               help="Also write each draft's review PDF beside it (see `drafter new --help`). Needs soffice on "
                    "PATH; without it the drafts are still written, with a warning.")
+@click.option("--communes", is_flag=True,
+              help="The plans of the communes (xã, phường, đặc khu) of the provinces given (--province) or of "
+                   "every province (--all) instead of the provinces' own: one per commune, named "
+                   "KH-CCHC-<year>-<code>-<commune>.docx; plan years from 2026.")
 @DATA_DIR
 @LAYERS
 @DEBUG
 def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs: int | None, as_of: dt.date | None,
-          force: bool, form: str | None, pdf: bool, data_dir: Path | None, layers: Path | None, debug: bool) -> None:
-    """Write one draft per province, in parallel, with a summary table.
+          force: bool, form: str | None, pdf: bool, communes: bool, data_dir: Path | None, layers: Path | None,
+          debug: bool) -> None:
+    """Write one draft per province (or, with --communes, per commune), in parallel, with a summary table.
 
-    One province failing does not stop the others; the exit status is 1 if any failed.
+    One draft failing does not stop the others; the exit status is 1 if any failed.
 
     \b
     Example:
       drafter batch --year 2026 --all --output-dir out/ --pdf   # each draft with its review PDF
+      drafter batch --year 2027 --communes --province "Quảng Ngãi" -d out/   # every commune's plan
     """
     from . import batch as batch_mod
     from . import review_pdf
@@ -465,10 +662,17 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
         if all_ == bool(names):
             raise UsageError("give either --all or one or more --province", "--all/--province",
                              "e.g. drafter batch --year 2026 --all --output-dir drafts/")
+        if communes:
+            commune_options(form, None, None)
         data = load_data(data_dir, layers)
         if form is not None:
             pipeline.kind_of(data, form)  # an unknown form: the list of forms, before any work
-        if all_:
+        labels: dict[str, str] = {}
+        if communes:  # every commune of the provinces: (code, stem), refused up front outside the pack's years
+            units = pipeline.communes_of(data, year, as_of, None if all_ else list(names))
+            todo = [(c.code_text, commune_stem(c)) for c, _ in units]
+            labels = {c.code_text: f"{c.title} ({p.name})" for c, p in units}
+        elif all_:
             todo = [(p.name, slug(p.name)) for p in selection.provinces_for(data, year, as_of)]
         else:
             todo = [_batch_item(data, n, year, as_of) for n in names]
@@ -486,18 +690,24 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
 
     stream = batch_mod.run(data, todo, year, output_dir, jobs, as_of, force,
                            functools.partial(require_basis, doc_date=None, as_of=as_of), pdf=bool(soffice),
-                           form=form)
+                           form=form, communes=communes)
     if sys.stdout.isatty():
         with click.progressbar(stream, length=len(todo), label=f"Drafting {len(todo)} plan(s) for {year}") as bar:
             results = list(bar)
     else:
         results = list(stream)
-    results.sort(key=lambda o: selection.name_key(o.province))
-    width = max(len(o.province) for o in results)
-    click.echo(f"{'province':<{width}}  {'file':<34} {'paras':>5} {'marks':>5} {'time':>6}")
+    if communes:  # by code; each named by its title and province
+        results = [replace(o, province=labels.get(o.province, o.province))
+                   for o in sorted(results, key=lambda o: o.province)]  # codes, five digits each
+    else:
+        results.sort(key=lambda o: selection.name_key(o.province))
+    width = max((len(o.province) for o in results), default=8)
+    files = max([34, *(len(Path(o.file).name) for o in results if o.file)])
+    click.echo(f"{'commune' if communes else 'province':<{width}}  {'file':<{files}} {'paras':>5} {'marks':>5} "
+               f"{'time':>6}")
     for o in results:
         name = Path(o.file).name if o.file else "FAILED"
-        click.echo(f"{o.province:<{width}}  {name:<34} {o.paragraphs:>5} {o.marks:>5} {o.seconds:>5.2f}s")
+        click.echo(f"{o.province:<{width}}  {name:<{files}} {o.paragraphs:>5} {o.marks:>5} {o.seconds:>5.2f}s")
     failed = [o for o in results if o.error]
     total = time.perf_counter() - started
     click.echo(f"{len(results) - len(failed)} written, {len(failed)} failed in {total:.2f} s "
