@@ -377,7 +377,7 @@ class _Mapper:
             area_title = areas[row.area].text if row.area is not None and row.area < len(areas) else task
             area = self._area_of(area_title)
             ident, ratio = _best(task, national)
-            if ident and ratio >= SAME:
+            if ident and ratio >= SAME and not cells.get("detail"):
                 self.note("Phụ lục", row.source, task, "matched", ident)
                 continue
             rid = ident if ident and ratio >= REWORDED else self.ident("row")
@@ -390,7 +390,8 @@ class _Mapper:
                 if cells.get(key):
                     rec[key] = yearly(cells[key], self.old)
             out.append(rec)
-            self.note("Phụ lục", row.source, task, "reworded" if rid == ident else "local", rid,
+            shown = f"{task} — {cells['detail']}" if cells.get("detail") else task  # a merged task cell repeats
+            self.note("Phụ lục", row.source, shown, "reworded" if rid == ident else "local", rid,
                       "thời gian, cơ quan chủ trì năm mới" if rid != ident else "giữ cách diễn đạt của tỉnh")
         columns = None
         if app.columns:
