@@ -220,3 +220,21 @@ def test_years_move_on_but_ranges_and_cited_dates_stay():
     assert yearly("Quyết định số 1085/QĐ-TTg ngày 15/9/2022 giai đoạn 2021-2025, so với năm 2021", 2022) == \
         "Quyết định số 1085/QĐ-TTg ngày 15/9/2022 giai đoạn 2021-2025, so với năm {{ prev_year }}"
     assert yearly("số 18/2021/QĐ-UBND và {x}", 2021) == "số 18/2021/QĐ-UBND và {{ '{' }}x{{ '}' }}"
+
+
+def test_a_pre_merger_plan_for_a_merged_unit(tmp_path, monkeypatch):
+    """Tuyên Quang's 2022 plan imported for the unit formed on 01/7/2025 (with Hà Giang): the review names
+    the units it came from, every "huyện" the plan mentions and every department merged since."""
+    monkeypatch.chdir(tmp_path)
+    docx = tmp_path / "seed.docx"
+    docx.write_bytes(build_fixture("000", "plain"))
+    r = CliRunner().invoke(main, ["import", str(docx), "-p", "Tuyên Quang", "--year", "2026"])
+    assert r.exit_code == 0, r.output
+    assert "được hình thành từ tỉnh Hà Giang, tỉnh Tuyên Quang" in r.output
+    review = next((tmp_path / "drafter-layers").glob("*.review.md")).read_text(encoding="utf-8")
+    assert "## Sau sắp xếp 2025" in review
+    assert "không còn cấp huyện từ 01/7/2025" in review
+    assert "Sở Thông tin và Truyền thông | giữ như kế hoạch cũ | thong_tin_truyen_thong | đã hợp nhất: nay là " \
+           "Sở Khoa học và Công nghệ" in review
+    d = CliRunner().invoke(main, ["new", "-p", "Tuyên Quang", "-y", "2026", "-o", "x.docx"])
+    assert d.exit_code == 0, d.output

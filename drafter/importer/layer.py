@@ -159,18 +159,57 @@ class _Mapper:
     def note(self, part: str, src: Source | None, text: str, decision: str, rule: str = "", confirm: str = "") -> None:
         self.out.decisions.append(Decision(part, src.where if src else "", text[:160], decision, rule, confirm))
 
-    # agencies: name at the drafting date -> role
+    # agencies: every name a role has had -> role (a plan of 2021 names agencies merged in 2025: their
+    # roles resolve to the successor at the new drafting date)
     def _roles(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for role in self.data.agencies:
             try:
                 name = selection.agency_name(self.data, self.unit, role, self.as_of, self.year)
-            except Exception:  # a role that no longer exists: not a candidate
+            except Exception:  # a role that no longer exists: named below by its old names
                 continue
             out.setdefault(" ".join(_key(name)), role)
+        for role, agency in self.data.agencies.items():
+            for named in agency.names:
+                out.setdefault(" ".join(_key(named.name.replace("{{ tinh }}", self.unit.kind))), role)
         for role, name in self.unit.agencies.items():
             out[" ".join(_key(name))] = role
         return out
+
+    def merged(self, role: str) -> str | None:
+        """The agency a role of the old plan is merged into by the new drafting date, if it is."""
+        agency = self.data.agencies.get(role)
+        if agency is None or agency.until is None or self.as_of < agency.until:
+            return None
+        try:
+            return selection.agency_name(self.data, self.unit, role, self.as_of, self.year)
+        except Exception:
+            return None
+
+    def reorganised(self) -> None:
+        """A plan from before the 2025 reorganisation: the units the new one was formed from, every
+        "huyện" the plan mentions and every department since merged, for the officer to rewrite."""
+        if not self.unit.formed_from and self.as_of < dt.date(2025, 7, 1):
+            return
+        if self.unit.formed_from:
+            names = ", ".join(self.data.provinces[i].official_name for i in self.unit.formed_from
+                              if i in self.data.provinces)
+            self.out.notes.append(f"{self.unit.official_name} được hình thành từ {names} (01/7/2025); kế hoạch cũ "
+                                  f"là của {self.plan.header.province or 'một trong các tỉnh đó'}.")
+        if self.as_of < dt.date(2025, 7, 1):
+            return
+        for node in (n for top in self.plan.body for n in top.walk()):
+            if re.search(r"\bhuyện\b", node.text, re.IGNORECASE):
+                self.note("Sau sắp xếp 2025", node.source, node.text, "kept", "",
+                          "không còn cấp huyện từ 01/7/2025: viết lại cho cấp xã")
+        seen: set[str] = set()
+        for block in self.plan.agency_blocks:
+            role = self.roles.get(" ".join(_key(block.agency)))
+            successor = self.merged(role) if role else None
+            if successor and role not in seen:
+                seen.add(role)
+                self.note("Sau sắp xếp 2025", block.source, block.agency, "kept", role,
+                          f"đã hợp nhất: nay là {successor}")
 
     def role(self, name: str) -> str:
         """The role of an agency named in the plan ("Văn phòng UBND tỉnh" is the pack's van_phong_ubnd); a
@@ -434,6 +473,7 @@ def build(plan: PastPlan, data: DataSet, unit: m.Province, year: int, as_of: dt.
           imported: dt.date) -> Imported:
     """The overlay (as YAML-ready data) and the review for `unit`'s plan for `year` from `plan`."""
     mp = _Mapper(plan, data, unit, year, as_of)
+    mp.reorganised()
     programmes = mp.instruments()
     values, targets = mp.targets()
     tasks = mp.tasks()
