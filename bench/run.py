@@ -7,13 +7,19 @@ side by side, measured in one run on this machine, and their ratios against the 
 4. peak memory (max RSS) of a cold `drafter new` and of the batch
 5. the cache (drafter.cache), on a copy of the data with its own cache folder:
    - warm: cold `drafter new` with a warm cache vs the stack's import floor
-     (`python -c "import docxtpl, pydantic, click"`)
+     (`python -c "import docxtpl, pydantic, click"`), and what it is made of: importing drafter
+     (`from drafter.cli import main`; of which the stack with pydantic's models, `from pydantic import
+     BaseModel, …`) and loading and drafting
    - first run with an empty cache vs the warm run
    - re-run after editing one data file (a line added to rulepacks/national/targets.yaml) vs the warm run
    - warm run on the data grown ten-fold (every province file and legal_refs file copied nine times
      under new ids, generated here) vs the warm run on the data as shipped
    and, in-process, what a miss costs: parsing every file (libyaml's events vs ruamel's round-trip
    loader) and the whole-data checks (checks.blocking) that every edit re-runs.
+6. commune plans (issue 14): a cold `drafter new --commune` vs a cold `drafter new --province` of the same
+   province and year (Tịnh Khê and Quảng Ngãi, 2027), and `drafter batch --communes --all` for 2027 (all
+   3,321 communes; `--communes "Quảng Ngãi"` for one province's, `--communes none` to skip): seconds per
+   draft and peak memory of the largest process.
 
 Every process runs with DRAFTER_CACHE_DIR set to a temporary folder: the user's cache is not touched.
 """
@@ -94,6 +100,14 @@ def _grow(src: Path, dst: Path, times: int) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
+#: What a warm run is measured against: the stack's import floor; the same stack with pydantic's models
+#: (drafter's records are pydantic models; `import pydantic` alone imports little of it); all of drafter's
+#: imports (a warm `drafter new` is these and the loading and drafting).
+_FLOORS = {"stack": "import docxtpl, pydantic, click",
+           "models": "import docxtpl, click; from pydantic import BaseModel, ConfigDict, Field, model_validator",
+           "imports": "from drafter.cli import main"}
+
+
 def _cache_figures(drafter_bin: str, tmp: Path, repeat: int, launcher: float) -> dict[str, float]:
     """Cold `drafter new` on copies of the installed data, each with its own cache folder."""
     from drafter.resources import default_data_dir
@@ -113,8 +127,12 @@ def _cache_figures(drafter_bin: str, tmp: Path, repeat: int, launcher: float) ->
         new(one, tmp / "cache-x1", "w.docx")  # warm both caches
         new(ten, tmp / "cache-x10", "w.docx")
         warm, warm10, empty, edited = [], [], [], []
+        # the floors, timed between the runs they are the floors of (this machine's speed drifts)
+        floors: dict[str, list[float]] = {k: [] for k in _FLOORS}
         target = one / "rulepacks" / "national" / "targets.yaml"
         for i in range(repeat):
+            for name, code in _FLOORS.items():
+                floors[name].append(_proc([sys.executable, "-c", code], str(tmp))[0] - launcher)
             warm.append(new(one, tmp / "cache-x1", "w.docx"))
             warm10.append(new(ten, tmp / "cache-x10", "w.docx"))
             empty.append(new(one, tmp / f"cache-empty-{i}", "e.docx"))
@@ -128,9 +146,31 @@ def _cache_figures(drafter_bin: str, tmp: Path, repeat: int, launcher: float) ->
             os.environ["DRAFTER_CACHE_DIR"] = saved
     figures = {"warm": statistics.median(warm), "warm10": statistics.median(warm10),
                "empty": statistics.median(empty), "edited": statistics.median(edited),
-               "files1": f1[0], "bytes1": f1[1], "files10": f10[0], "bytes10": f10[1]}
+               "files1": f1[0], "bytes1": f1[1], "files10": f10[0], "bytes10": f10[1],
+               **{name: statistics.median(times) for name, times in floors.items()}}
     figures.update(_miss_costs(one, max(1, repeat // 2)))
     return figures
+
+
+def _commune_figures(drafter_bin: str, tmp: Path, repeat: int, launcher: float, which: str) -> dict[str, float]:
+    """Cold `drafter new --commune` against cold `drafter new --province` (same province, year, cache), and
+    the batch of commune plans for 2027 (`which`: "all", a province's name, or "none")."""
+    commune = ["new", "--commune", "Tịnh Khê", "-p", "Quảng Ngãi", "-y", "2027", "--force"]
+    province = ["new", "-p", "Quảng Ngãi", "-y", "2027", "--force"]
+    _proc([drafter_bin, *commune, "-o", "c-warm.docx"], str(tmp))  # the list of communes and the template, cached
+    _proc([drafter_bin, *province, "-o", "p-warm.docx"], str(tmp))
+    colds, provs = [], []
+    for i in range(repeat):  # interleaved, so both see the same machine
+        provs.append(_proc([drafter_bin, *province, "-o", f"p{i}.docx"], str(tmp))[0] - launcher)
+        colds.append(_proc([drafter_bin, *commune, "-o", f"c{i}.docx"], str(tmp))[0] - launcher)
+    out = {"cold": statistics.median(colds), "province": statistics.median(provs)}
+    if which != "none":
+        scope = ["--all"] if which == "all" else ["-p", which]
+        wall, rss = _proc([drafter_bin, "batch", "-y", "2027", "--communes", *scope, "-d", "communes", "--force"],
+                          str(tmp))
+        n = len(list((tmp / "communes").glob("*.docx")))
+        out.update(n=n, wall=wall - launcher, per=(wall - launcher) / max(n, 1), rss=rss)
+    return out
 
 
 def _miss_costs(data: Path, repeat: int) -> dict[str, float]:
@@ -153,6 +193,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--year", type=int, default=2026)
+    ap.add_argument("--communes", default="all",
+                    help='the batch of commune plans: "all" (3,321, ~2 minutes), a province\'s name, or "none"')
     args = ap.parse_args()
     drafter_bin = str(Path(sys.executable).with_name("drafter"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -161,8 +203,6 @@ def main() -> None:
         launcher = statistics.median(_proc([sys.executable, "-c", "pass"], tmp)[0] for _ in range(args.repeat)) \
             - statistics.median(_timed([sys.executable, "-c", "pass"], tmp) for _ in range(args.repeat))
         floor = statistics.median(_proc([sys.executable, "-c", "import docxtpl"], tmp)[0] for _ in range(args.repeat)) - launcher
-        stack = statistics.median(_proc([sys.executable, "-c", "import docxtpl, pydantic, click"], tmp)[0]
-                                  for _ in range(args.repeat)) - launcher
         _proc([drafter_bin, "new", "-p", "Kon Tum", "-y", "2024", "-o", "warm-up.docx"], tmp)  # fills the cache
         colds, rss_new = [], 0.0
         for i in range(args.repeat):
@@ -193,6 +233,7 @@ def main() -> None:
         batch_wall, rss_batch = _proc([drafter_bin, "batch", "-y", str(args.year), "--all", "-d", "out", "--force"], tmp)
         batch_wall -= launcher
         n = len(list((Path(tmp) / "out").glob("*.docx")))
+        commune = _commune_figures(drafter_bin, Path(tmp), args.repeat, launcher, args.communes)
         c = _cache_figures(drafter_bin, Path(tmp), args.repeat, launcher)
     per = batch_wall / max(n, 1)
     print(f"machine: {jobs} core(s), Python {sys.version.split()[0]}")
@@ -204,14 +245,26 @@ def main() -> None:
     print(f"{f'batch {n} provinces {args.year}, s per draft':<54}{per:>10.3f}{'':>10}{'':>8}{'< 0.15':>10}")
     print(f"{'peak memory, cold new (MB)':<54}{rss_new:>10.0f}{'':>10}{'':>8}{'< 150':>10}")
     print(f"{'peak memory, batch (largest process, MB)':<54}{rss_batch:>10.0f}{'':>10}{'':>8}{'< 150':>10}")
+    cc = commune
+    print(f"{'cold new --commune (s) vs cold new --province':<54}{cc['cold']:>10.3f}{cc['province']:>10.3f}"
+          f"{cc['cold'] / cc['province']:>8.2f}{'≤ 1.2':>10}")
+    if cc.get("n"):
+        label = f"batch --communes, {cc['n']:.0f} communes 2027, s per draft"
+        print(f"{label:<54}{cc['per']:>10.3f}{'':>10}{'':>8}{'≤ 0.05':>10}")
+        print(f"{'  in all (s)':<54}{cc['wall']:>10.1f}{'':>10}{'':>8}{'≤ 180':>10}")
+        print(f"{'peak memory, batch --communes (largest process, MB)':<54}{cc['rss']:>10.0f}{'':>10}{'':>8}"
+              f"{'≤ 200':>10}")
     rows = [
-        ("warm cache: new (s) vs import docxtpl+pydantic+click", c["warm"], stack, "≤ 1.3"),
+        ("warm cache: new (s) vs import docxtpl+pydantic+click", c["warm"], c["stack"], "≤ 1.3"),
         ("empty cache: first new (s) vs warm new", c["empty"], c["warm"], "≤ 2.0"),
         ("one data file edited: new (s) vs warm new", c["edited"], c["warm"], "≤ 1.3"),
         ("data ×10, warm cache: new (s) vs data ×1", c["warm10"], c["warm"], "≤ 1.2"),
     ]
     for label, value, base, target in rows:
         print(f"{label:<54}{value:>10.3f}{base:>10.3f}{value / base:>8.2f}{target:>10}")
+    imports, models = c["imports"], c["models"]
+    print(f"  warm new = importing drafter {imports:.3f} s (the stack with pydantic's models: {models:.3f} s; "
+          f"drafter's modules: {imports - models:.3f} s) + loading and drafting {c['warm'] - imports:.3f} s")
     print(f"  data ×1: {c['files1']} YAML files, {c['bytes1'] / 1e6:.2f} MB; "
           f"×10: {c['files10']} files, {c['bytes10'] / 1e6:.2f} MB")
     fast = f"{c['parse_fast']:.3f} s with libyaml's events, " if "parse_fast" in c else "(libyaml not installed) "

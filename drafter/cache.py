@@ -7,7 +7,9 @@ The cache folder holds three kinds of entry:
   texts), each keyed by that file's bytes, its path and the YAML limits in force. After an edit only
   the edited file is read again.
 - `data-<fingerprint>.pickle`: the assembled, validated `DataSet` with its texts' compiled code, keyed
-  by the path, size and modification time (ns) of every data file. A warm run reads this entry only.
+  by the path, size and modification time (ns) of every data file. A warm run reads this entry only,
+  and unpickles little of it: each province, instrument and layer's origins is pickled on its own
+  (`Lazy`), each text's code marshalled on its own (textenv), and decoded when first used.
 - `code-*.marshal`, `patch-*.marshal` (`memo`): the template's compiled Jinja code and patched XML.
 
 `<code>` (`code_salt`) digests drafter's version, the size and modification time of its modules and
@@ -32,6 +34,8 @@ and compares, and once they are older than that the list is dropped (git's "raci
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import pickle
@@ -44,7 +48,7 @@ from .resources import DATA_DIRS
 
 T = TypeVar("T")
 KEEP = 8  # data entries kept (one per data folder and version; 4× as many code files); older ones go
-FORMAT = 2  # of every entry's frame and payload; a different number is a miss
+FORMAT = 3  # of every entry's frame and payload; a different number is a miss
 MAGIC = b"DRAFTER\x00"
 _HEAD = struct.Struct(">8sH16sQ32s")  # magic, format, key digest, payload length, payload sha256
 RACY_NS = 10 * 10**9  # mtime clocks tick in ns to 2 s (FAT); 10 s also covers a little clock skew
@@ -196,20 +200,26 @@ def dumps(value: Any) -> bytes:
     return out.getvalue()
 
 
-def _loads(payload: bytes | memoryview) -> Any:
-    import gc
-
-    # Unpickling creates tens of thousands of objects and nothing to collect; with the collector on,
-    # its full passes over them take more than half the time (65 -> 30 ms for the data grown ten-fold).
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """The garbage collector paused. Loading creates ~10^5 objects that live until the process ends,
+    and no garbage cycles: collections would only walk them, again and again (unpickling the data
+    grown ten-fold took 65 ms with the collector on, 30 ms without; an edit's run, ~10 ms less)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return pickle.loads(payload)
-    except Exception:  # classes changed without a new salt, or a bug: a miss like any other
-        return None
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def _loads(payload: bytes | memoryview) -> Any:
+    with no_gc():
+        try:
+            return pickle.loads(payload)
+        except Exception:  # classes changed without a new salt, or a bug: a miss like any other
+            return None
 
 
 def _accepts(accept: Callable[[Any], Any], value: Any) -> Any:

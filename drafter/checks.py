@@ -545,6 +545,10 @@ def check_packs(data: DataSet) -> Iterator[Finding]:
                 yield Finding(own.get(node.id, where), f"target '{node.target}' is not a target of the national pack "
                                                        f"or of a province's layer")
     for p in data.provinces.values():
+        for f in p.layer.forms:  # a province issues its own plan in a province's form, not a commune's
+            if f.form in data.kinds and data.kinds[f.form].builder == "commune":
+                yield Finding(data.layer_origins.get(p.id, {}).get(p.id, data.root),
+                              f"layer form '{f.form}' is the plan of a commune, not a form of the province's plan")
         for plan in p.plans:
             if plan.cite not in data.instruments:
                 yield Finding(data.layer_origins.get(p.id, {}).get(p.id, data.root),

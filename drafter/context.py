@@ -122,6 +122,8 @@ class PlanContext:
     subject: str = ""
     #: a Quyết định's articles (Điều 1–3), after its căn cứ and "QUYẾT ĐỊNH:"
     articles: list[Para] = field(default_factory=list)
+    #: a commune's plan: the commune's official code ("21211"); None for the province's own plan
+    commune: str | None = None
 
     @property
     def checks(self) -> list[Check]:
@@ -393,3 +395,89 @@ def _preamble(b: _Builder, item: m.PreambleItem) -> Para:
                         "add `can_cu: \"{{ verb }} {{ cite(id) }};\"` to document.yaml")
     r = b.tr.render(source, b.snap.origin(item.id).where, id=item.cite, verb=b.tr.verb(item.cite))
     return Para(kind="preamble", runs=_runs(r), source=b.source("preamble", item.id), refs=r.refs, values=r.values)
+
+
+# --------------------------------------------------------------------------- a commune's plan
+
+
+def build_commune(snap: Snapshot) -> PlanContext:
+    """The plan of a commune (rulepacks/commune/): the header of its Ủy ban nhân dân, the opening that
+    implements the province's plan of the year, the pack's body numbered per ND 30 (mục I., khoản 1.,
+    điểm a) … đ) e) g), "- " bullets and "+ " sub-bullets), each target of the province's plan given to
+    cấp xã worded for the commune with the province's figure, and the signature "TM. ỦY BAN NHÂN DÂN /
+    CHỦ TỊCH" with the name left for the clerk. No appendix."""
+    parts = snap.commune
+    if parts is None:
+        raise DataError(f"document kind '{snap.kind.id}' is a commune's plan: it needs a commune", "--form",
+                        "draft it with `drafter new --commune NAME --year N`")
+    b = _Builder(snap)
+    commune, date = parts.unit, snap.date
+    when = date or snap.as_of
+    day = f"{date.day:02d}" if date else None
+    month = (f"{date.month:02d}" if date.month <= 2 else str(date.month)) if date else None
+    signed = {"place": commune.place, "d": day, "m": month, "y": when.year}
+    call = set(snap.kind.call_labels)
+    labels = {k: b.tr.label(k, **signed) for k in snap.labels if k not in call}
+    date_line = b.tr.label("date_line", **signed)
+
+    # The opening: the province's plan of the year (--parent, else the one its profile records, else a blank)
+    if parts.parent is not None:
+        so_ngay = b.tr.label("van_ban_so", number=parts.parent.number,
+                             ngay=nd30_date(parts.parent.date, snap.citation.date_format))
+        opening = b.labelled("preamble", "mo_dau", so_ngay=so_ngay)
+    elif parts.plan is not None:
+        opening = b.labelled("preamble", "mo_dau_cite", id=parts.plan)
+    else:
+        opening = b.labelled("preamble", "mo_dau",
+                             so_ngay=mark(b.tr.label("check_parent"), b.tr.label("parent_blank")))
+    ban_hanh = b.para("para", snap.labels["ban_hanh"], "label", "labels.ban_hanh")
+
+    body: list[Para] = []
+    _commune_walk(b, list(parts.body), body, {"muc": 0, "khoan": 0, "diem": 0}, parts.targets, None)
+    name = Run(text=b.tr.label("signer_unknown"), bold=True, check=b.tr.label("check_signer"))
+    signature = Signature(authority=labels["quyen_han"], deputy=None, title=labels["chu_tich"], name=name)
+    noi_nhan = [b.tr.render(r.text, snap.origin("noi_nhan").where).text for r in snap.noi_nhan]
+    extras = [b.para("heading", snap.labels["trich_yeu"], "label", "labels.trich_yeu"),
+              Para(kind="signature", runs=[name], source=b.source("label", "labels.signer_unknown"))]
+    return PlanContext(province_id=snap.unit.id, year=snap.year, as_of=snap.as_of, date=date, labels=labels,
+                       date_line=date_line, preamble=[opening], ban_hanh=ban_hanh, body=body, noi_nhan=noi_nhan,
+                       luu=labels["luu"], signature=signature, appendix=[], columns=[], extras=extras,
+                       kind=snap.kind.id, commune=commune.code_text)
+
+
+def _commune_walk(b: _Builder, nodes: list[m.PackNode], out: list[Para], counters: dict[str, int],
+                  targets, parent: m.PackNode | None) -> None:
+    """Lay the pack's nodes out in order. A target the province's plan does not give to cấp xã this year
+    is left out; a point that leads in its items (ends ":") and keeps none of them ends with "." instead."""
+    for node in nodes:
+        if node.kind == "target":
+            rt = targets.get(node.target)
+            if rt is None:
+                continue
+            r = b.tr.render_target(replace_target(rt, node.text), b.snap.origin(node.id).where)
+            if r is None:
+                continue  # no value applies this year, and the target says why
+            out.append(Para(kind="bullet", runs=[Run(text="- "), *_runs(r)], source=b.source("target", rt.target.id),
+                            refs=r.refs, values=r.values))
+            continue
+        if node.kind in ("muc", "khoan", "diem"):
+            prefix = b._number(node.kind, counters)
+        else:
+            prefix = {"bullet": "- ", "sub": "+ "}.get(node.kind, "")
+        kind = "bullet" if node.kind == "sub" else node.kind
+        para = b.para(kind, node.text, "node", node.id, prefix, italic=node.kind == "note")
+        at = len(out)
+        out.append(para)
+        _commune_walk(b, node.items, out, counters, targets, node)
+        if node.items and len(out) == at + 1 and para.text.endswith(":"):
+            runs = list(para.runs)
+            last = runs[-1]
+            runs[-1] = Run(text=last.text[:-1] + ".", bold=last.bold, italic=last.italic, check=last.check)
+            out[at] = replace(para, runs=runs)
+        elif node.kind == "diem" and len(out) > at + 1:
+            out[at] = replace(out[at], lead=True)
+
+
+def replace_target(rt: ResolvedTarget, text: str) -> ResolvedTarget:
+    """The province's target `rt` (its figure for the year, its basis) worded as the pack words it."""
+    return replace(rt, target=rt.target.model_copy(update={"text": text}))

@@ -16,9 +16,10 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from pydantic import BaseModel
 
@@ -56,6 +57,8 @@ class DataSet:
     #: the ids of the provinces each name key (`name_key`) names: finding the province to draft
     #: unpickles no other
     names: dict[str, list[str]] = field(default_factory=dict)
+    #: the rule packs of documents drafted for units below the province, by folder (rulepacks/commune/)
+    packs: dict[str, m.Pack] = field(default_factory=dict)
 
     def template(self, kind: m.Kind) -> Path:
         return self.root / "templates" / kind.template
@@ -88,6 +91,7 @@ def _files(root: Path) -> list[tuple[str, str]]:
         (_NATIONAL + "responsibilities.yaml", "responsibilities"),
         (_NATIONAL + "appendix.yaml", "rows"),
         *((str(f.relative_to(root)), "province") for f in sorted((root / "rulepacks/provinces").glob("*.yaml"))),
+        *((str(f.relative_to(root)), "pack") for f in sorted((root / "rulepacks").glob("*/pack.yaml"))),
         ("rulepacks/kinds.yaml", "kinds"),
     ]
 
@@ -196,6 +200,8 @@ def _unit(root: Path, rel: str, kind: str, raw: bytes, compiled: dict[str, Any] 
                 r.at(None, name, pos.at((name,)))
     elif kind == "province":
         value = _province(r, data, pos, Path(rel).stem)
+    elif kind == "pack":
+        value = _pack(r, data, pos, Path(rel).parent.name)
     else:
         top, model = _LISTS[kind]
         value = r.items(data, pos, top, model)
@@ -215,6 +221,20 @@ def _kind_origins(r: _Recorder, kinds: list[m.Kind], data: Any, pos: Positions) 
             r.remember(item, pos, ("kinds", i, "preamble", j))
         if k.noi_nhan is not None:
             r.at(f"kind:{k.id}", "noi_nhan", pos.at(("kinds", i, "noi_nhan")))
+
+
+def _pack(r: _Recorder, data: Any, pos: Positions, name: str) -> m.Pack | None:
+    """A pack of its own (rulepacks/<name>/pack.yaml); its rules located in the scope "pack:<name>"."""
+    value = r.one(m.Pack, data, pos, ())
+    if value is not None:
+        scope = f"pack:{name}"
+        for j, node in enumerate(value.body):
+            r.remember(node, pos, ("body", j), scope)
+        for key in value.labels:
+            r.at(scope, f"labels.{key}", pos.at(("labels", key)))
+        for key in ("noi_nhan", "labels", "scope"):
+            r.at(scope, key, pos.at((key,)))
+    return value
 
 
 def _province(r: _Recorder, data: Any, pos: Positions, stem: str) -> m.Province | None:
@@ -283,7 +303,7 @@ def _limits() -> str:
 
 #: The type of a unit's value for each single-record kind (the list kinds hold lists of their model).
 _SINGLE: dict[str, type[BaseModel]] = {"citation": m.CitationFormats, "document": m.DocumentPack,
-                                       "province": m.Province}
+                                       "province": m.Province, "pack": m.Pack}
 
 
 def _is_unit(value: Any, kind: str) -> bool:
@@ -339,7 +359,10 @@ def _units(root: Path, files: list[tuple[str, str]]) -> tuple[list[Unit], dict[s
 
 def load(root: Path) -> DataSet:
     """Load the data directory `root`; raise Problems listing every error found."""
-    return _load(Path(root))[0]
+    from .cache import no_gc
+
+    with no_gc():  # see load_cached
+        return _load(Path(root))[0]
 
 
 def _load(root: Path) -> tuple[DataSet, list[Unit], dict[str, bytes]]:
@@ -414,7 +437,9 @@ def _assemble(root: Path, files: list[tuple[str, str]], units: list[Unit]) -> Da
             names.setdefault(key, []).append(p.id)
     return DataSet(root, citation, document, Lazy(instruments, m.Instrument), agencies, every("body"),
                    every("areas"), every("targets"), every("responsibilities"), every("rows"),
-                   Lazy(provinces, m.Province), kinds, origins, Lazy(layer_origins, dict), names)
+                   Lazy(provinces, m.Province), kinds, origins, Lazy(layer_origins, dict), names,
+                   {Path(rel).parent.name: u.value for (rel, kind), u in zip(files, units)
+                    if kind == "pack" and u.value is not None})
 
 
 @functools.lru_cache(maxsize=8192)
@@ -439,10 +464,11 @@ def load_cached(root: Path, validate: Callable[[DataSet], None]) -> DataSet:
     key = (root, validate)
     if key not in _LOADED:
         from . import textenv
-        from .cache import dataset
+        from .cache import dataset, no_gc
 
         name = f"{getattr(validate, '__module__', '')}.{getattr(validate, '__qualname__', '')}\0{_limits()}"
-        data, code = dataset(Path(root), name, lambda: _build(Path(root), validate), _accept)
+        with no_gc():  # a miss parses, validates, checks and pickles: collections would only walk it all
+            data, code = dataset(Path(root), name, lambda: _build(Path(root), validate), _accept)
         for lazy in (data.instruments, data.provinces, data.layer_origins):
             lazy.fresh = functools.partial(_fresh, Path(root), lazy)  # type: ignore[attr-defined]
         textenv.preload(code)
@@ -477,7 +503,8 @@ def _fresh(root: Path, lazy: Lazy) -> Mapping[str, Any]:
                 if f.kind is lazy.kind)  # type: ignore[attr-defined]
 
 
-def _build(root: Path, validate: Callable[[DataSet], None]) -> tuple[tuple[DataSet, dict[str, bytes]], dict[str, bytes]]:
+def _build(root: Path, validate: Callable[[DataSet], None]
+           ) -> tuple[tuple[DataSet, dict[str, bytes]], dict[str, bytes]]:
     """The validated data with its texts' compiled code (each marshalled), and each file's sha256 by path."""
     data, units, hashes = _load(root)
     validate(data)
@@ -513,26 +540,30 @@ def _is_dataset(d: DataSet) -> bool:
             and all(isinstance(getattr(d, n), Lazy) and getattr(d, n).kind is t and getattr(d, n).intact()
                     for n, t in lazy.items())
             and isinstance(d.origins, dict) and isinstance(d.names, dict)
+            and isinstance(d.packs, dict) and all(isinstance(x, m.Pack) for x in d.packs.values())
             and all(type(k) is str and isinstance(v, list) for k, v in d.names.items()))
 
 
-def _strings(obj: Any) -> Iterator[str]:
-    """Every string held in the data set (texts, labels, formats), for ahead-of-time compiling."""
+def _strings(obj: Any, out: list[str] | None = None) -> list[str]:
+    """Every string held in `obj` (texts, labels, formats; not mapping keys), for ahead-of-time
+    compiling. Appended to a list: a generator per node cost a first run ~15 ms."""
+    out = [] if out is None else out
     if isinstance(obj, str):
-        yield obj
+        out.append(obj)
     elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from _strings(getattr(obj, name))
-    elif isinstance(obj, Mapping):
-        for v in obj.values():
-            yield from _strings(v)
+        for v in obj.__dict__.values():  # its fields' values
+            _strings(v, out)
     elif isinstance(obj, (list, tuple)):
         for v in obj:
-            yield from _strings(v)
+            _strings(v, out)
+    elif isinstance(obj, (dict, abc.Mapping)):
+        for v in obj.values():
+            _strings(v, out)
     elif isinstance(obj, DataSet):
         for name in ("citation", "document", "instruments", "agencies", "body", "areas", "targets",
-                     "responsibilities", "rows", "provinces", "kinds"):
-            yield from _strings(getattr(obj, name))
+                     "responsibilities", "rows", "provinces", "kinds", "packs"):
+            _strings(getattr(obj, name), out)
+    return out
 
 
 load_cached.cache_clear = _LOADED.clear  # type: ignore[attr-defined]  # tests drop the per-process memo

@@ -285,10 +285,20 @@ class Province(Strict):
     agencies: dict[str, str] = {}
     noi_nhan: list[Recipient] | None = None
     drafting_unit: str = "NC"
+    #: the province's own yearly CCHC plans (instruments of legal_refs/provinces/<id>.yaml), which the
+    #: plans of its communes for that year implement ("Thực hiện Kế hoạch số …")
+    plans: list["ProvincePlan"] = []
     #: the province's own rules, merged over the national pack by rule id (see drafter.layers)
     layer: "Layer" = Field(default_factory=lambda: Layer())
     sources: list[str] = Field(min_length=1)
     note: str | None = None
+
+
+class ProvincePlan(Strict):
+    """The province's CCHC plan for one plan year, as the registry records it."""
+
+    year: int = Field(ge=2021, le=2035)
+    cite: str  # instrument id
 
 
 class ProvinceTask(Strict):
@@ -441,7 +451,7 @@ class Kind(Strict):
     title: str
     template: str
     pack: str  # folder under rulepacks/
-    builder: Literal["plan", "decision"]
+    builder: Literal["plan", "decision", "commune"]
     file_name: str  # Python format: {year}, {unit}
     template_names: list[str] = Field(min_length=1)
     call_labels: list[str] = []  # labels rendered per use with their own arguments
@@ -451,6 +461,49 @@ class Kind(Strict):
     preamble: list[PreambleItem] = []
     #: the kind's own Nơi nhận (a QĐ: "Như Điều 3;" …), instead of the province's or the national list
     noi_nhan: list[Recipient] | None = None
+
+
+# --------------------------------------------------------------------------- rule packs of their own
+
+
+class PackNode(Strict):
+    """One block of the body of a pack's document (rulepacks/<pack>/pack.yaml). The kinds of a body
+    Node, and two more: `sub` ("+ …" under a bullet, seed 001) and `target`: a target of the province's
+    plan (`target:` its id), worded for the unit, printed with the province's figure for the year."""
+
+    id: str
+    kind: Literal["muc", "khoan", "diem", "para", "bullet", "sub", "note", "target"]
+    text: str
+    target: str | None = None
+    items: list["PackNode"] = []
+    when: When = Field(default_factory=ALWAYS)
+    #: why the rule is there (kept in the data, not printed)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "PackNode":
+        if (self.kind == "target") != (self.target is not None):
+            raise ValueError("`target:` goes with kind target, and kind target needs `target:` (a target id)")
+        return self
+
+
+class PackScope(Strict):
+    """When the pack's document exists (drafting date, plan year), and why not otherwise."""
+
+    when: When
+    reason: str = Field(min_length=3)
+
+
+class Pack(Strict):
+    """The rule pack of a document drafted for a unit below the province: the commune plan
+    (rulepacks/commune/pack.yaml). Its labels go over document.yaml's; its body is the whole document."""
+
+    scope: PackScope
+    #: a target of the province's plan is the unit's when its responsibility names one of these roles
+    assigned_roles: list[str] = Field(min_length=1)
+    labels: dict[str, str] = {}
+    noi_nhan: list[Recipient]
+    body: list[PackNode] = Field(min_length=1)
 
 
 # Forward references (ProvinceTask, PreambleItem, Node) resolve when a model is first built

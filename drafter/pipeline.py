@@ -14,12 +14,15 @@ from .errors import DataError, Problems, UsageError
 from .loader import DataSet, load_cached
 from .models import Kind
 from .render import render_docx
-from .resolve import DocRef, Snapshot, resolve
+from .resolve import DocRef, Snapshot, resolve, resolve_commune
 from .resources import default_data_dir
 
 DEFAULT_KIND = "kh"
+#: The kind of a commune's plan (rulepacks/kinds.yaml, its pack rulepacks/commune/).
+COMMUNE_KIND = "kh-xa"
 #: How each kind's builder lays a snapshot out (named by `builder:` in rulepacks/kinds.yaml).
-BUILDERS: dict[str, Callable[[Snapshot], PlanContext]] = {"plan": context.build, "decision": context.build_decision}
+BUILDERS: dict[str, Callable[[Snapshot], PlanContext]] = {"plan": context.build, "decision": context.build_decision,
+                                                          "commune": context.build_commune}
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,18 @@ def kind_of(data: DataSet, kind: str = DEFAULT_KIND) -> Kind:
         return data.kinds[kind]
     except KeyError:
         raise UsageError(f"unknown form '{kind}'", "--form",
-                         "use one of: " + "; ".join(f"{k.id} ({k.title})" for k in data.kinds.values())) from None
+                         "use one of: " + "; ".join(f"{k.id} ({k.title})" for k in data.kinds.values()
+                                                    if k.builder != "commune")) from None
+
+
+def province_form(data: DataSet, kind: str) -> Kind:
+    """A form a province issues its own plan in (not a commune's plan)."""
+    k = kind_of(data, kind)
+    if k.builder == "commune":
+        raise UsageError(f"form '{kind}' is the plan of a commune (xã, phường, đặc khu), not of a province", "--form",
+                         "draft it with drafter new --commune NAME --year N; a province's forms: "
+                         + ", ".join(x.id for x in data.kinds.values() if x.builder != "commune"))
+    return k
 
 
 def snapshot(data: DataSet, province: str, year: int, as_of: dt.date | None = None, date: dt.date | None = None,
@@ -83,8 +97,8 @@ def snapshot(data: DataSet, province: str, year: int, as_of: dt.date | None = No
     choice = selection.form_for(unit, year, when)
     form = kind or (choice.form if choice else DEFAULT_KIND)
     collective = choice is not None and choice.form == form and choice.issuer == "ubnd"
-    return resolve(data, kind_of(data, form), unit, year, when, date, collective=collective, proposal=proposal,
-                   replaces=replaces)
+    return resolve(data, province_form(data, form), unit, year, when, date, collective=collective,
+                   proposal=proposal, replaces=replaces)
 
 
 def plan_context(data: DataSet, province: str, year: int, as_of: dt.date | None = None,
@@ -97,6 +111,71 @@ def plan_context(data: DataSet, province: str, year: int, as_of: dt.date | None 
 def draft(data: DataSet, province: str, year: int, as_of: dt.date | None = None,
           date: dt.date | None = None, kind: str | None = None) -> Draft:
     return render(data, plan_context(data, province, year, as_of, date, kind))
+
+
+def commune_snapshot(data: DataSet, commune: str, year: int, province: str | None = None,
+                     as_of: dt.date | None = None, date: dt.date | None = None, parent: DocRef | None = None,
+                     kind: str = COMMUNE_KIND) -> Snapshot:
+    """Resolve the plan of the commune named `commune` (or with that official code), of the province
+    named `province` if given (needed where the name is in several provinces), for `year`."""
+    from . import communes
+
+    selection.check_year(year)
+    k = kind_of(data, kind)
+    pack = commune_pack(data, kind)
+    when = as_of or date or selection.pack_as_of(year, parent.date if parent else None)
+    selection.check_scope(pack.scope, year, when, "commune plan")
+    units = {int(p.code): p for p in selection.provinces_for(data, year, when) if p.code.isdigit()}
+    names = {code: p.official_name for code, p in units.items()}
+    if province is not None:
+        unit = selection.find_province(data, province, when, year)
+        found = communes.find(commune, int(unit.code) if unit.code.isdigit() else -1, unit.official_name, names)
+    else:
+        found = communes.find(commune, None, None, names)
+        unit = units.get(found.province_code)  # type: ignore[assignment]
+        if unit is None:
+            raise DataError(f"{found.title} belongs to the province with code {found.province_code:02d}, which no "
+                            f"province profile of {year} has", "rulepacks/provinces/",
+                            "give each province after 01/07/2025 its official code (`code:`)")
+    return resolve_commune(data, k, unit, found, year, when, date, parent)
+
+
+def commune_context(data: DataSet, commune: str, year: int, province: str | None = None,
+                    as_of: dt.date | None = None, date: dt.date | None = None, parent: DocRef | None = None,
+                    kind: str = COMMUNE_KIND) -> PlanContext:
+    snap = commune_snapshot(data, commune, year, province, as_of, date, parent, kind)
+    return BUILDERS[snap.kind.builder](snap)
+
+
+def commune_pack(data: DataSet, kind: str = COMMUNE_KIND):
+    k = kind_of(data, kind)
+    pack = data.packs.get(k.pack)
+    if pack is None:
+        raise DataError(f"the commune plan's rule pack rulepacks/{k.pack}/pack.yaml is missing", data.root,
+                        "restore it from the repository")
+    return pack
+
+
+def first_commune_year(data: DataSet, kind: str = COMMUNE_KIND) -> int:
+    """The first plan year of communes' plans (the pack's scope)."""
+    return commune_pack(data, kind).scope.when.min_year or 2026
+
+
+def communes_of(data: DataSet, year: int, as_of: dt.date | None, provinces: list[str] | None,
+                kind: str = COMMUNE_KIND) -> list:
+    """(commune, province) for every commune of the provinces named (of every province if None), in the
+    order of their codes; a year or drafting date outside the commune plans' scope is refused first."""
+    from . import communes
+
+    when = as_of or selection.default_as_of(year)
+    selection.check_scope(commune_pack(data, kind).scope, year, when, "commune plan")
+    units = communes.units()
+    if provinces is None:
+        chosen = [p for p in selection.provinces_for(data, year, when) if p.code.isdigit()]
+    else:
+        chosen = list({p.id: p for p in (selection.find_province(data, n, when, year) for n in provinces)}.values())
+    out = [(c, p) for p in chosen for c in units.of_province(int(p.code))]
+    return sorted(out, key=lambda cp: cp[0].code)
 
 
 def render(data: DataSet, ctx: PlanContext) -> Draft:

@@ -319,7 +319,7 @@ def _keep_with_signature(tpl: DocxTemplate) -> None:
     """The body's last paragraph keeps with the signature block (ND 30: the signature never stands
     alone on a page). The signature block is the table that follows the body: the second one."""
     tables = tpl.docx.element.body.findall(qn("w:tbl"))
-    if len(tables) < 3:
+    if len(tables) < 2:  # a commune's plan has no appendix: header and signature only
         return
     prev = tables[1].getprevious()
     if prev is not None and prev.tag == qn("w:p"):

@@ -9,9 +9,10 @@ applied. What comes out only needs laying out."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 from . import layers
 from . import models as m
@@ -72,6 +73,19 @@ class DocRef:
 
 
 @dataclass(frozen=True)
+class CommuneParts:
+    """What a commune's plan adds to its province's snapshot: the unit (drafter.communes.Commune), the
+    pack's body with its dates applied, the province's targets its plan gives to cấp xã for the year
+    (by id), the province's plan it implements (`--parent`) or the one its profile records (`plan`)."""
+
+    unit: Any
+    body: tuple[m.PackNode, ...]
+    targets: Mapping[str, ResolvedTarget]
+    parent: DocRef | None = None
+    plan: str | None = None  # instrument id of the province's plan for the year, signed by the drafting date
+
+
+@dataclass(frozen=True)
 class Snapshot:
     kind: m.Kind
     unit: m.Province
@@ -96,6 +110,8 @@ class Snapshot:
     collective: bool = False
     proposal: DocRef | None = None  # the Sở Nội vụ's Tờ trình a QĐ answers
     replaces: DocRef | None = None  # the QĐ this one replaces
+    #: a commune's plan: the commune and its parts (None for the province's own plan)
+    commune: CommuneParts | None = None
     _agencies: Mapping[str, str | DataError] = field(default_factory=dict)
     _citations: "_Citations | Mapping[str, Citation | DataError]" = field(default_factory=dict)
     _origins: "_Origins | Mapping[str, Origin]" = field(default_factory=dict)
@@ -325,3 +341,41 @@ def _preamble(data: DataSet, kind: m.Kind, unit: m.Province, citations: _Citatio
         cited.add(c.instrument.id)
         out.append((item, c))
     return tuple(out)
+
+
+# --------------------------------------------------------------------------- a commune's plan
+
+_AG = re.compile(r"\bag\(\s*['\"]([^'\"]+)['\"]\s*\)")
+
+
+def resolve_commune(data: DataSet, kind: m.Kind, unit: m.Province, commune: Any, year: int, as_of: dt.date,
+                    date: dt.date | None = None, parent: DocRef | None = None) -> Snapshot:
+    """The plan of `commune` (of the province `unit`) for `year`, drafted on `as_of`: the province's
+    snapshot (its agencies, systems, citations and targets as its own plan has them), with the pack's
+    labels, Nơi nhận and body, and the province's targets its plan gives to cấp xã."""
+    pack = data.packs.get(kind.pack)
+    if pack is None:
+        raise DataError(f"document kind '{kind.id}' names the pack '{kind.pack}', which has no "
+                        f"rulepacks/{kind.pack}/pack.yaml", data.root / "rulepacks" / "kinds.yaml",
+                        "restore the pack, or fix `pack:` of the kind")
+    base = resolve(data, kind, unit, year, as_of, date)
+
+    def ok(when: m.When) -> bool:
+        return when.applies(as_of, year)
+
+    roles = set(pack.assigned_roles)
+    targets = {rt.target.id: rt for rt in base.targets
+               if any(sel.role_at(data, r, as_of) in roles for r in _AG.findall(rt.target.responsibility))}
+    plan = next((pl.cite for pl in unit.plans if pl.year == year), None)
+    if plan is not None:
+        ins = sel.instrument(data, plan)
+        if ins.signed is not None and ins.signed > as_of:
+            plan = None  # not yet signed when the commune drafts: a blank to fill
+    scope = f"pack:{kind.pack}"
+    origins = _Origins(data.origins, data.layer_origins.get(unit.id, {}), unit.id,
+                       {**data.layer_origins.get(f"kind:{kind.id}", {}), **data.layer_origins.get(scope, {})})
+    parts = CommuneParts(unit=commune, body=tuple(_when_tree(list(pack.body), ok)),
+                         targets=MappingProxyType(targets), parent=parent, plan=plan)
+    return replace(base, labels=MappingProxyType({**data.document.labels, **kind.labels, **pack.labels}),
+                   noi_nhan=tuple(r for r in pack.noi_nhan if ok(r.when)), preamble=(), signer=None,
+                   dropped=(), commune=parts, _origins=origins)

@@ -164,3 +164,46 @@ def signer_for(profile: m.Province, year: int, as_of: dt.date) -> m.Signer | Non
 def form_for(profile: m.Province, year: int, as_of: dt.date) -> m.FormChoice | None:
     """How the province issues its plan on that date (its layer's `forms:`), if it says."""
     return next((f for f in profile.layer.forms if f.when.applies(as_of, year)), None)
+
+
+# --------------------------------------------------------------------------- communes (a pack's units)
+
+
+def check_scope(scope: m.PackScope, year: int, as_of: dt.date, what: str) -> None:
+    """Refuse a plan year or drafting date outside the pack's scope, saying why (`what`: "commune plan")."""
+    when = scope.when
+    if when.min_year is not None and year < when.min_year or when.max_year is not None and year > when.max_year:
+        first = when.min_year or year
+        raise UsageError(f"no {what} for {year}: {scope.reason}", "--year",
+                         f"give --year {first} or later (the province's own plan for {year}: "
+                         f"drafter new --province P --year {year})")
+    if not when.applies(as_of, year):
+        start = f"{when.from_:%Y-%m-%d}" if when.from_ else "?"
+        raise UsageError(f"no {what} drafted on {as_of:%d/%m/%Y}: {scope.reason}", "--as-of",
+                         f"give a drafting date from {start}, or leave --as-of out (default "
+                         f"{default_as_of(year):%Y-%m-%d})")
+
+
+def pack_as_of(year: int, parent_date: dt.date | None) -> dt.date:
+    """The default drafting date of a plan that implements another (the province's plan of `parent_date`):
+    December of N−1, or the day of that plan if it is later (a commune drafts once it has it)."""
+    default = default_as_of(year)
+    return max(default, parent_date) if parent_date is not None else default
+
+
+def province_by_code(data: DataSet, code: int, year: int, as_of: dt.date) -> m.Province | None:
+    """The provincial unit with the official code `code` on the drafting date."""
+    return next((p for p in provinces_for(data, year, as_of) if p.code.isdigit() and int(p.code) == code), None)
+
+
+def role_at(data: DataSet, role: str, as_of: dt.date) -> str:
+    """The role that answers for `role` on the drafting date: itself, or the role it merged into after it
+    ended (`ubnd_huyen` → `ubnd_xa` from 01/7/2025)."""
+    seen: set[str] = set()
+    agency = data.agencies.get(role)
+    while agency is not None and agency.until is not None and as_of >= agency.until and agency.merged_into \
+            and role not in seen:
+        seen.add(role)
+        role = agency.merged_into
+        agency = data.agencies.get(role)
+    return role

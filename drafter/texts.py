@@ -27,10 +27,10 @@ _MARK_RE = re.compile(f"{MARK_OPEN}(.*?){MARK_SEP}(.*?){MARK_CLOSE}", re.S)
 #: their caller: a target's `value`; the arguments of the labels rendered per use. `drafter check`
 #: accepts exactly these.
 BASE_NAMES = frozenset({"year", "prev_year", "next_year", "province", "drafting_unit", "tinh", "tinh_uy", "ag",
-                        "cite", "ref", "sys", "collective"})
+                        "cite", "ref", "sys", "collective", "commune"})
 CALL_NAMES = frozenset({"value", "id", "verb", "place", "d", "m", "y", "fields", "kind", "number", "old", "new",
                         "basis", "for_year", "prev", "prev_for", "n", "parent", "items", "to_trinh", "thay_the",
-                        "ngay"})
+                        "ngay", "so_ngay"})
 TEXT_NAMES = BASE_NAMES | CALL_NAMES
 
 
@@ -62,6 +62,12 @@ def probe_names(other: bool = False) -> dict[str, Any]:
         "collective": other, "to_trinh": "……/TTr-SNV ngày ……" if other else "125/TTr-SNV ngày 10 tháng 12 năm 2023",
         "thay_the": "" if other else " và thay thế Quyết định số 1/QĐ-UBND ngày 02 tháng 01 năm 2023",
         "ngay": "ngày 10 tháng 12 năm 2023",
+        # a commune's plan (rulepacks/commune/): the commune, and the number and date of the province's plan
+        "commune": ({"name": "Côn Đảo", "kind": "đặc khu", "official_name": "đặc khu Côn Đảo", "place": "Côn Đảo",
+                     "code": "26732"} if other else
+                    {"name": "Tịnh Khê", "kind": "xã", "official_name": "xã Tịnh Khê", "place": "Tịnh Khê",
+                     "code": "21211"}),
+        "so_ngay": "……/KH-UBND ngày ……" if other else "125/KH-UBND ngày 10 tháng 12 năm 2026",
     }
     assert set(names) == TEXT_NAMES
     return names
@@ -123,6 +129,10 @@ class TextRenderer:
             # the Ủy ban nhân dân issues the document as a body (a QĐ of the UBND, not of its Chủ tịch)
             "collective": snap.collective,
         }
+        if snap.commune is not None:  # a commune's plan: the commune, as its texts name it
+            c = snap.commune.unit
+            self.base["commune"] = {"name": c.name, "kind": c.kind, "official_name": c.official_name,
+                                    "place": c.place, "code": c.code_text}
         assert set(self.base) <= BASE_NAMES
         # The unit's party committee ("Tỉnh ủy" / "Thành ủy"), worded by the label of that name.
         if "tinh_uy" in snap.labels:

@@ -183,6 +183,10 @@ def _wrong_shapes(path: Path) -> list[bytes]:
         data, code = pickle.loads(blob)
         bad_data = pickle.loads(blob)[0]
         bad_data.targets = ["not a target"]
+        not_lazy, not_a_record, bad_names = (pickle.loads(blob)[0] for _ in range(3))
+        not_lazy.provinces = dict(not_lazy.provinces.items())
+        not_a_record.provinces._items["kon-tum"] = 42  # neither pickled nor a province
+        bad_names.names = {"kontum": "kon-tum"}
 
         def entry(racy, value: bytes) -> bytes:
             head = pickle.dumps(racy)
@@ -194,20 +198,33 @@ def _wrong_shapes(path: Path) -> list[bytes]:
             entry([], pickle.dumps(("a", b"b"))),
             entry([], pickle.dumps((data, b"garbage marshal"))),
             entry([], pickle.dumps((data, marshal.dumps({"text": 1})))),
+            entry([], pickle.dumps((data, {"text": "code as text"}))),
             entry([], pickle.dumps((data, "code as text"))),
             entry([], pickle.dumps((bad_data, code))),
+            entry([], pickle.dumps((not_lazy, code))),
+            entry([], pickle.dumps((not_a_record, code))),
+            entry([], pickle.dumps((bad_names, code))),
             entry([], pickle.dumps((DataSet.__new__(DataSet), code))),  # no fields at all
             entry([], b""),
         ]
-    if path.suffix == ".unit":
-        unit = pickle.loads(cache.unframe(path.read_bytes(), None))
+    if path.suffix == ".units":  # each data file's key and unit: the right keys, units of the wrong shape
+        entries = pickle.loads(cache.unframe(path.read_bytes(), None))
+        key, blob = entries[TARGETS]
+        unit = pickle.loads(blob)
+
+        def every(bad: Unit) -> bytes:
+            return pickle.dumps({rel: (k, pickle.dumps(bad)) for rel, (k, _) in entries.items()})
+
         return common + [
-            pickle.dumps(Unit(value="not records")),
-            pickle.dumps(Unit(value=[1, 2, 3])),
-            pickle.dumps(Unit(value=unit.value, log=["bogus"], code=unit.code)),
-            pickle.dumps(Unit(value=unit.value, log=[("id", None, 3, None)], code=unit.code)),
-            pickle.dumps(Unit(value=unit.value, log=unit.log, code=b"garbage marshal")),
-            pickle.dumps(Unit.__new__(Unit)),  # no fields at all
+            pickle.dumps({TARGETS: ("not bytes", blob)}), pickle.dumps({TARGETS: (key,)}), pickle.dumps([key, blob]),
+            pickle.dumps({rel: (k, b"not a pickle") for rel, (k, _) in entries.items()}),
+            every(Unit(value="not records")),
+            every(Unit(value=[1, 2, 3])),
+            every(Unit(value=unit.value, log=["bogus"], code=unit.code)),
+            every(Unit(value=unit.value, log=[("id", None, 3, None)], code=unit.code)),
+            every(Unit(value=unit.value, log=unit.log, code=b"garbage marshal")),
+            every(Unit(value=unit.value, log=unit.log, code={"text": "code as text"})),
+            every(Unit.__new__(Unit)),  # no fields at all
         ]
     return [marshal.dumps(("code", "not code")), marshal.dumps(("str", 12)), marshal.dumps(12), b"\xff\x00garbage"]
 

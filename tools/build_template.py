@@ -476,6 +476,24 @@ def build_decision(out: Path) -> None:
     save(doc, out)
 
 
+def build_commune(out: Path) -> None:
+    """templates/ke-hoach-cchc-xa.docx: the Kế hoạch of an Ủy ban nhân dân cấp xã (kind kh-xa): the same
+    parts as the province's plan, the opening in place of the căn cứ, and no appendix."""
+    doc, st = new_document()
+    header_block(doc, st)
+    # the date line at 13 pt (ND 30: 13–14): a commune's name is often longer than a province's
+    doc.tables[0].cell(1, 1).paragraphs[0].style = st.head13
+    title_block(doc, st, "{{ labels.ten_loai }}", "{{ labels.trich_yeu }}")
+    # "Thực hiện Kế hoạch số … của Ủy ban nhân dân tỉnh …;" and "Ủy ban nhân dân xã … ban hành …"
+    add(doc, "{%p for p in preamble %}", st.tag)
+    add(doc, "{{r p }}", st.preamble)
+    add(doc, "{%p endfor %}", st.tag)
+    add(doc, "{{r ban_hanh }}", st.body).paragraph_format.keep_with_next = True
+    body_loop(doc, st)
+    signature_block(doc, st)
+    save(doc, out)
+
+
 def save(doc, out: Path) -> None:
     # python-docx's default template carries a thumbnail of an unrelated page; drop it.
     pkg_rels = doc.part.package.rels
@@ -502,7 +520,8 @@ APP_XML = (b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
            b"<Application>drafter</Application><DocSecurity>0</DocSecurity></Properties>")
 
 
-BUILDS = {"ke-hoach-cchc.docx": build_plan, "quyet-dinh-cchc.docx": build_decision}
+BUILDS = {"ke-hoach-cchc.docx": build_plan, "quyet-dinh-cchc.docx": build_decision,
+          "ke-hoach-cchc-xa.docx": build_commune}
 
 if __name__ == "__main__":
     # python tools/build_template.py [templates/]: every template, into that folder
