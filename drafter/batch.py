@@ -121,6 +121,11 @@ def _drafts(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir:
             yield _one(name, year, out_dir, as_of, force, stem, vet, pdf, form, communes)
         return
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    # the loaded data is shared with the forked workers copy-on-write: a garbage collection in a worker
+    # would touch (and copy) every inherited page; frozen objects are never scanned
+    import gc
+
+    gc.freeze()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         futures = [pool.submit(_one, name, year, out_dir, as_of, force, stem, vet, pdf, form, communes)
                    for name, stem in provinces]

@@ -13,12 +13,14 @@ import dataclasses
 import os
 from collections import ChainMap
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import models as m
 from .errors import DataError, Problems, UsageError
 from .loader import DataSet, _Recorder
-from .yamlio import Positions
+
+if TYPE_CHECKING:  # yamlio imports ruamel: only a run that reads a layer pays for it
+    from .yamlio import Positions
 
 #: The folder `drafter new`, `batch`, `check`, `explain` and `diff` read when no --layers is given.
 DEFAULT_DIR = "drafter-layers"
