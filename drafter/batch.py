@@ -42,13 +42,17 @@ class _Ready:
 
 def _one(province: str, year: int, out_dir: Path, as_of: dt.date | None, force: bool, stem: str,
          vet: Callable[[PlanContext], None] | None = None, pdf: bool = False,
-         form: str | None = None, communes: bool = False) -> Outcome | _Ready:
-    """The draft of `province` (with `communes`: of the commune with that official code)."""
+         form: str | None = None, communes: bool = False, agencies: tuple[str, str | None] | None = None
+         ) -> Outcome | _Ready:
+    """The draft of `province` (with `communes`: of the commune with that official code; with `agencies`,
+    (province, --kind): of the department with that role)."""
     assert _DATA is not None
     started = time.perf_counter()
     try:
         if communes:
             ctx = pipeline.commune_context(_DATA, province, year, as_of=as_of)
+        elif agencies is not None:
+            ctx = pipeline.department_context(_DATA, province, agencies[1], agencies[0], year, as_of=as_of)
         else:
             ctx = pipeline.plan_context(_DATA, province, year, as_of, kind=form)
         if vet is not None:
@@ -75,18 +79,20 @@ def _one(province: str, year: int, out_dir: Path, as_of: dt.date | None, force: 
 def run(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir: Path, jobs: int,
         as_of: dt.date | None = None, force: bool = False,
         vet: Callable[[PlanContext], None] | None = None, pdf: bool = False,
-        form: str | None = None, communes: bool = False) -> Iterator[Outcome]:
+        form: str | None = None, communes: bool = False,
+        agencies: tuple[str, str | None] | None = None) -> Iterator[Outcome]:
     """Yield one Outcome per (province name, file stem) as each finishes. `vet` may refuse a plan
     (raising DrafterError) before it is rendered; it must be picklable (a module-level function).
     With `pdf`, every draft is printed to its review PDF by LibreOffice (a few soffice runs for the
     whole batch: its start-up costs more than a draft) and published with it, all its files or none.
     With `communes`, each item names a commune by its official code (a commune's plan)."""
     if not pdf:
-        yield from _drafts(data, provinces, year, out_dir, jobs, as_of, force, vet, form=form, communes=communes)
+        yield from _drafts(data, provinces, year, out_dir, jobs, as_of, force, vet, form=form, communes=communes,
+                           agencies=agencies)
         return
     ready: list[_Ready] = []
     for got in _drafts(data, provinces, year, out_dir, jobs, as_of, force, vet, pdf=True, form=form,
-                       communes=communes):
+                       communes=communes, agencies=agencies):
         if isinstance(got, _Ready):
             ready.append(got)
         else:
@@ -107,7 +113,8 @@ def run(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir: Pat
 
 def _drafts(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir: Path, jobs: int,
             as_of: dt.date | None, force: bool, vet: Callable[[PlanContext], None] | None,
-            pdf: bool = False, form: str | None = None, communes: bool = False) -> Iterator[Outcome | _Ready]:
+            pdf: bool = False, form: str | None = None, communes: bool = False,
+            agencies: tuple[str, str | None] | None = None) -> Iterator[Outcome | _Ready]:
     global _DATA
     _DATA = data
     for kind in data.kinds.values():  # read once before forking
@@ -118,7 +125,7 @@ def _drafts(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir:
         communes_mod.units()
     if jobs <= 1 or len(provinces) <= 1:
         for name, stem in provinces:
-            yield _one(name, year, out_dir, as_of, force, stem, vet, pdf, form, communes)
+            yield _one(name, year, out_dir, as_of, force, stem, vet, pdf, form, communes, agencies)
         return
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
     # the loaded data is shared with the forked workers copy-on-write: a garbage collection in a worker
@@ -127,7 +134,7 @@ def _drafts(data: DataSet, provinces: list[tuple[str, str]], year: int, out_dir:
 
     gc.freeze()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futures = [pool.submit(_one, name, year, out_dir, as_of, force, stem, vet, pdf, form, communes)
+        futures = [pool.submit(_one, name, year, out_dir, as_of, force, stem, vet, pdf, form, communes, agencies)
                    for name, stem in provinces]
         for fut in as_completed(futures):
             yield fut.result()

@@ -139,6 +139,9 @@ def _pack_texts(data: DataSet) -> Iterator[tuple[Location | Path, str, "m.When |
     for name, pack in data.packs.items():
         own = data.layer_origins.get(f"pack:{name}", {})
         where = data.root / "rulepacks" / name / "pack.yaml"
+        if isinstance(pack, m.DepartmentPack):
+            yield from _department_texts(data, pack, own, where)
+            continue
         for key, text in pack.labels.items():
             yield own.get(f"labels.{key}", where), text, None
         for r in pack.noi_nhan:
@@ -148,6 +151,42 @@ def _pack_texts(data: DataSet) -> Iterator[tuple[Location | Path, str, "m.When |
             node = stack.pop()
             yield own.get(node.id, where), node.text, node.when
             stack.extend(reversed(node.items))
+
+
+def _department_texts(data: DataSet, pack: "m.DepartmentPack", own, where
+                      ) -> Iterator[tuple[Location | Path, str, "m.When | None"]]:
+    """Every text of a department pack (labels, each document's labels, Nơi nhận and body, units' names,
+    the profiles' activities) and of the provinces' `layer.departments`."""
+    def nodes(items, scope):
+        stack = list(reversed(items))
+        while stack:
+            node = stack.pop()
+            at = scope.get(node.id, where)
+            for text in (node.text, node.time, node.check):
+                if text:
+                    yield at, text, node.when
+            stack.extend(reversed(node.items))
+
+    for key, text in pack.labels.items():
+        yield own.get(f"labels.{key}", where), text, None
+    for kind, doc in pack.documents.items():
+        for key, text in doc.labels.items():
+            yield own.get(f"{kind}.labels.{key}", where), text, None
+        for r in doc.noi_nhan:
+            yield own.get(f"{kind}.noi_nhan", where), r.text, r.when
+        yield from nodes(doc.body, own)
+    for u in pack.shared_units:
+        yield own.get(f"unit:*:{u.id}", where), u.name, u.when
+    for prof in pack.profiles:
+        for u in prof.units:
+            yield own.get(f"unit:{prof.role}:{u.id}", where), u.name, u.when
+        yield from nodes(prof.activities, own)
+    for p in data.provinces.values():
+        scope = data.layer_origins.get(p.id, {})
+        for dep in p.layer.departments:
+            for u in dep.units:
+                yield scope.get(f"unit:{dep.role}:{u.id}", where), u.name, u.when
+            yield from nodes(dep.activities, scope)
 
 
 def _origin(data: DataSet, ident: str) -> Location | Path:
@@ -528,12 +567,18 @@ def check_packs(data: DataSet) -> Iterator[Finding]:
     plans (`plans:`) are in the registry."""
     targets = {t.id for t in data.targets} | {t.id for p in data.provinces.values() for t in p.layer.targets}
     for k in data.kinds.values():
-        if k.builder == "commune" and k.pack not in data.packs:
+        if k.builder in ("commune", "department") and k.pack not in data.packs:
             yield Finding(data.root / "rulepacks" / "kinds.yaml",
                           f"kind '{k.id}' names the pack '{k.pack}', which has no rulepacks/{k.pack}/pack.yaml")
+        elif k.builder == "department" and k.id not in getattr(data.packs[k.pack], "documents", {}):
+            yield Finding(data.root / "rulepacks" / "kinds.yaml",
+                          f"kind '{k.id}' has no document in rulepacks/{k.pack}/pack.yaml (`documents: {{{k.id}: …}}`)")
     for name, pack in data.packs.items():
         own = data.layer_origins.get(f"pack:{name}", {})
         where = data.root / "rulepacks" / name / "pack.yaml"
+        if isinstance(pack, m.DepartmentPack):
+            yield from _check_department(data, pack, own, where)
+            continue
         for role in pack.assigned_roles:
             if role not in data.agencies:
                 yield Finding(where, f"assigned_roles names unknown role '{role}'")
@@ -553,6 +598,40 @@ def check_packs(data: DataSet) -> Iterator[Finding]:
             if plan.cite not in data.instruments:
                 yield Finding(data.layer_origins.get(p.id, {}).get(p.id, data.root),
                               f"plans: the plan for {plan.year} cites unknown instrument '{plan.cite}'")
+
+
+def _check_department(data: DataSet, pack: "m.DepartmentPack", own, where) -> Iterator[Finding]:
+    """A department pack's roles exist, its profiles are of agencies, its activities name units."""
+    for role in pack.groups:
+        if role not in data.agencies:
+            yield Finding(own.get("labels", where), f"groups names unknown role '{role}'")
+    areas = {a.id for a in data.areas}
+    for area, slot in pack.area_units.items():
+        if area not in areas:
+            yield Finding(where, f"area_units names unknown area '{area}'")
+    shared = {u.id for u in pack.shared_units}
+    locals_ = {(d.role, u.id) for p in data.provinces.values() for d in p.layer.departments for u in d.units}
+    for prof in pack.profiles:
+        at = own.get(f"profile:{prof.role}", where)
+        if prof.role not in data.agencies:
+            yield Finding(at, f"profile of unknown agency role '{prof.role}'")
+        slots = {u.id for u in prof.units} | shared | {s for r, s in locals_ if r == prof.role}
+        if "van_phong" not in {u.id for u in prof.units}:
+            yield Finding(at, f"the profile of '{prof.role}' has no unit `van_phong` (the unit that keeps its records)")
+        for key, slot in prof.assign.items():
+            if slot not in slots:
+                yield Finding(at, f"assign: '{key}' names '{slot}', which is not a unit of the profile")
+        for act in prof.activities:
+            for slot in [*act.lead, *act.coop]:
+                if slot not in slots and slot not in prof.assign:
+                    yield Finding(own.get(act.id, at), f"activity '{act.id}' names the unit '{slot}', which the "
+                                                       f"profile of '{prof.role}' does not have")
+    roles = {p.role for p in pack.profiles}
+    for p in data.provinces.values():
+        for dep in p.layer.departments:
+            if dep.role not in roles:
+                yield Finding(data.layer_origins.get(p.id, {}).get(f"department:{dep.role}", data.root),
+                              f"layer.departments names '{dep.role}', which has no profile in rulepacks/department/")
 
 
 def check_dates(data: DataSet) -> Iterator[Finding]:

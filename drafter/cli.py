@@ -132,7 +132,7 @@ def parent_plan(year: int, doc_date: dt.date | None, as_of: dt.date | None, pare
     for value, option in ((doc_date, "--date"), (as_of, "--as-of")):
         if value is not None and ref.date > value:
             raise UsageError(f"the province's Kế hoạch {ref.number} of {ref.date:%d/%m/%Y} is dated after {option} "
-                             f"{value:%d/%m/%Y}: a commune's plan implements a plan already issued", "--parent",
+                             f"{value:%d/%m/%Y}: the plan implements a plan already issued", "--parent",
                              f"check its date, or give {option} on or after it")
     return ref
 
@@ -145,10 +145,35 @@ def commune_options(form: str | None, proposal: str | None, replaces: str | None
                              f"Ủy ban nhân dân)", option, f"leave {option} out with --commune")
 
 
+def agency_options(agency: str | None, dept_kind: str | None, commune: str | None, province: str | None,
+                   form: str | None, proposal: str | None, replaces: str | None) -> None:
+    """--kind goes with --agency; a department's plan is not a commune's, has one form, and needs its province."""
+    if dept_kind is not None and agency is None:
+        raise UsageError("--kind belongs to a department's plan", "--kind",
+                         'add --agency NAME (e.g. --agency "Sở Khoa học và Công nghệ"), or leave --kind out; a '
+                         "province's plan takes --form")
+    if agency is None:
+        return
+    if commune is not None:
+        raise UsageError("--agency and --commune draft different plans", "--agency", "give one of them")
+    if province is None:
+        raise UsageError("a department's plan needs its province", "--province",
+                         'e.g. drafter new --agency "Sở Nội vụ" --province "Quảng Ngãi" --year 2027')
+    for value, option in ((form, "--form"), (proposal, "--proposal"), (replaces, "--replaces")):
+        if value is not None:
+            raise UsageError(f"{option} belongs to a province's plan; a department's plan is a KH of the "
+                             f"department", option, f"leave {option} out with --agency (its kind: --kind)")
+
+
+def agency_stem(ctx, profile) -> str:
+    """A department plan's file name stem: its abbreviation and its province, "skhcn-quang-ngai"."""
+    return f"{slug(ctx.agency_abbr or ctx.agency)}-{slug(profile.name)}"
+
+
 def require_basis(ctx, doc_date: dt.date | None, as_of: dt.date | None) -> None:
     """A plan cites at least one legal basis (Căn cứ / Thực hiện): refuse a drafting date on which none
     of the instruments its rules cite was in force."""
-    if ctx.preamble:
+    if ctx.preamble or ctx.agency:
         return
     message = (f"the plan for {ctx.year} drafted on {ctx.as_of:%d/%m/%Y} would cite no legal basis (Căn cứ): "
                f"none of the instruments its rules cite was in force on that day")
@@ -213,8 +238,14 @@ def main(ctx: click.Context) -> None:
               help='Draft the plan of a commune (xã, phường or đặc khu) instead, e.g. "Tịnh Khê" (case, diacritics, '
                    'spacing and the "xã"/"phường"/"đặc khu" prefix do not matter), or its official code; for plan '
                    "years from 2026. `drafter communes --province P` lists them.")
+@click.option("--agency", "-a", default=None, callback=_nfc,
+              help='Draft a department\'s plan instead (with --province): the sở, ban, ngành by name or role, e.g. '
+                   '"Sở Khoa học và Công nghệ" (matched as province names are), as it exists at the drafting date.')
+@click.option("--kind", "dept_kind", default=None, metavar="KIND",
+              help="With --agency: cchc (the department's own CCHC plan, the default) or tuyen-truyen (its CCHC "
+                   "propaganda plan).")
 @click.option("--parent", default=None, metavar='"SỐ/KH-UBND YYYY-MM-DD"', callback=_nfc,
-              help='With --commune: the province\'s plan of the year that the commune\'s plan implements, e.g. '
+              help='With --commune or --agency: the province\'s plan of the year that the plan implements, e.g. '
                    '"125/KH-UBND 2026-12-10". Default: the plan the province\'s profile records, else a highlighted '
                    "blank for the clerk.")
 @click.option("--year", "-y", required=True, type=int, help="Plan year, 2021–2030 (drafted in December of the year before).")
@@ -247,7 +278,8 @@ def main(ctx: click.Context) -> None:
 @DATA_DIR
 @LAYERS
 @DEBUG
-def new(province: str | None, commune: str | None, parent: str | None, year: int, doc_date: dt.date | None,
+def new(province: str | None, commune: str | None, agency: str | None, dept_kind: str | None,
+        parent: str | None, year: int, doc_date: dt.date | None,
         as_of: dt.date | None, output: Path | None, force: bool, form: str | None, proposal: str | None,
         replaces: str | None, pdf: bool, data_dir: Path | None, layers: Path | None, debug: bool) -> None:
     """Write a new draft plan for one province and year, in the province's own shape where its layer
@@ -265,6 +297,7 @@ def new(province: str | None, commune: str | None, parent: str | None, year: int
       drafter new -p "Kon Tum" -y 2024 --pdf     # and KH-CCHC-2024-kon-tum.pdf to review on paper
       drafter new -p "Kon Tum" -y 2024 --form qd --proposal "125/TTr-SNV 2023-12-10"
       drafter new --commune "Tịnh Khê" --province "Quảng Ngãi" --year 2027 --parent "125/KH-UBND 2026-12-10"
+      drafter new --agency "Sở Khoa học và Công nghệ" --kind tuyen-truyen --province "Quảng Ngãi" --year 2022
     """
     from . import review_pdf
 
@@ -280,10 +313,12 @@ def new(province: str | None, commune: str | None, parent: str | None, year: int
             raise UsageError("give --province (a province's plan) or --commune (a commune's plan)", "--province",
                              'e.g. drafter new --province "Kon Tum" --year 2024, or drafter new --commune "Tịnh Khê" '
                              "--year 2027")
+        agency_options(agency, dept_kind, commune, province, form, proposal, replaces)
         if commune is not None:
             commune_options(form, proposal, replaces)
-        elif parent is not None:
-            raise UsageError("--parent belongs to a commune's plan", "--parent", "add --commune NAME, or leave it out")
+        elif parent is not None and agency is None:
+            raise UsageError("--parent belongs to a commune's or a department's plan", "--parent",
+                             "add --commune NAME or --agency NAME, or leave it out")
         refs = issue_refs(year, doc_date, as_of, proposal, replaces)
         parent_ref = parent_plan(year, doc_date, as_of, parent)
         data = load_data(data_dir, layers)
@@ -291,6 +326,8 @@ def new(province: str | None, commune: str | None, parent: str | None, year: int
             pipeline.kind_of(data, form)  # an unknown form: the list of forms, before any work
         if commune is not None:
             ctx = pipeline.commune_context(data, commune, year, province, as_of, doc_date, parent_ref)
+        elif agency is not None:
+            ctx = pipeline.department_context(data, agency, dept_kind, province, year, as_of, doc_date, parent_ref)
         else:
             ctx = pipeline.plan_context(data, province, year, as_of, doc_date, form, *refs)
         if (proposal or replaces) and not ctx.articles:
@@ -299,7 +336,8 @@ def new(province: str | None, commune: str | None, parent: str | None, year: int
         require_basis(ctx, doc_date, as_of)
         profile = data.provinces[ctx.province_id]
         unit = commune_unit(ctx)
-        target = output or pipeline.default_output(data, ctx, commune_stem(unit) if unit else slug(profile.name))
+        stem = commune_stem(unit) if unit else agency_stem(ctx, profile) if ctx.agency else slug(profile.name)
+        target = output or pipeline.default_output(data, ctx, stem)
         ensure_writable(target, force, "--output", [provenance.sidecar(target)])
         pdf_file = review_pdf.ensure_writable(target, force) if soffice else None
         result = pipeline.render(data, ctx)
@@ -312,7 +350,8 @@ def new(province: str | None, commune: str | None, parent: str | None, year: int
         _fail(exc, debug)
         return
     checks = result.context.checks
-    click.echo(f"Wrote {target} ({unit.title + ', ' if unit else ''}{profile.official_name}, năm {year}, "
+    who = unit.title + ", " if unit else (f"{ctx.agency_name}, " if ctx.agency else "")
+    click.echo(f"Wrote {target} ({who}{profile.official_name}, năm {year}, "
                f"as of {ctx.as_of:%d/%m/%Y}) "
                f"in {time.perf_counter() - started:.2f} s; provenance in {provenance.sidecar(target)}")
     if checks:
@@ -635,12 +674,18 @@ def _batch_item(data, name: str, year: int, as_of: dt.date | None) -> tuple[str,
               help="The plans of the communes (xã, phường, đặc khu) of the provinces given (--province) or of "
                    "every province (--all) instead of the provinces' own: one per commune, named "
                    "KH-CCHC-<year>-<code>-<commune>.docx; plan years from 2026.")
+@click.option("--agencies", default=None, metavar="all|NAME[,NAME…]", callback=_nfc,
+              help="The plans of the departments (sở, ban, ngành) of the province given (--province): `all` "
+                   "(every department that exists at the drafting date) or names separated by commas; one per "
+                   "department, named after its abbreviation, e.g. KH-CCHC-<year>-skhcn-quang-ngai.docx.")
+@click.option("--kind", "dept_kind", default=None, metavar="KIND",
+              help="With --agencies: cchc (the default) or tuyen-truyen (see `drafter new --help`).")
 @DATA_DIR
 @LAYERS
 @DEBUG
 def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs: int | None, as_of: dt.date | None,
-          force: bool, form: str | None, pdf: bool, communes: bool, data_dir: Path | None, layers: Path | None,
-          debug: bool) -> None:
+          force: bool, form: str | None, pdf: bool, communes: bool, agencies: str | None, dept_kind: str | None,
+          data_dir: Path | None, layers: Path | None, debug: bool) -> None:
     """Write one draft per province (or, with --communes, per commune), in parallel, with a summary table.
 
     One draft failing does not stop the others; the exit status is 1 if any failed.
@@ -659,6 +704,13 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
         plan_dates(year, None, as_of)
         if soffice:
             review_pdf.timeout()  # a bad DRAFTER_PDF_TIMEOUT is refused before any work
+        if dept_kind is not None and agencies is None:
+            raise UsageError("--kind belongs to the departments' plans", "--kind",
+                             "add --agencies all (with --province P), or leave --kind out")
+        if agencies is not None and (all_ or communes or form is not None or len(names) != 1):
+            raise UsageError("--agencies drafts the departments' plans of one province", "--agencies",
+                             'give one --province and no --all, --communes or --form, e.g. drafter batch --year 2027 '
+                             '--agencies all --kind cchc --province "Quảng Ngãi" -d out/')
         if all_ == bool(names):
             raise UsageError("give either --all or one or more --province", "--all/--province",
                              "e.g. drafter batch --year 2026 --all --output-dir drafts/")
@@ -672,6 +724,17 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
             units = pipeline.communes_of(data, year, as_of, None if all_ else list(names))
             todo = [(c.code_text, commune_stem(c)) for c, _ in units]
             labels = {c.code_text: f"{c.title} ({p.name})" for c, p in units}
+        elif agencies is not None:  # every department of the province (or those named): (role, stem)
+            kind = pipeline.department_kind(data, dept_kind)
+            when = as_of or selection.default_as_of(year)
+            unit = selection.find_province(data, names[0], when, year)
+            every = pipeline.agencies_of(data, kind, unit, year, when)
+            roles = ([r for r, _ in every] if agencies.strip().lower() == "all" else
+                     [pipeline.find_agency(data, kind, n.strip(), unit, year, when) for n in agencies.split(",")
+                      if n.strip()])
+            todo = [(r, f"{slug(pipeline.department_abbr(data, kind, r, year, when))}-{slug(unit.name)}")
+                    for r in dict.fromkeys(roles)]
+            labels = dict(every)
         elif all_:
             todo = [(p.name, slug(p.name)) for p in selection.provinces_for(data, year, as_of)]
         else:
@@ -690,7 +753,8 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
 
     stream = batch_mod.run(data, todo, year, output_dir, jobs, as_of, force,
                            functools.partial(require_basis, doc_date=None, as_of=as_of), pdf=bool(soffice),
-                           form=form, communes=communes)
+                           form=form, communes=communes,
+                           agencies=(names[0], dept_kind) if agencies is not None else None)
     if sys.stdout.isatty():
         with click.progressbar(stream, length=len(todo), label=f"Drafting {len(todo)} plan(s) for {year}") as bar:
             results = list(bar)
@@ -699,11 +763,14 @@ def batch(year: int, all_: bool, names: tuple[str, ...], output_dir: Path, jobs:
     if communes:  # by code; each named by its title and province
         results = [replace(o, province=labels.get(o.province, o.province))
                    for o in sorted(results, key=lambda o: o.province)]  # codes, five digits each
+    elif agencies is not None:  # by role; each named by its name
+        results = [replace(o, province=labels.get(o.province, o.province)) for o in results]
+        results.sort(key=lambda o: selection.name_key(o.province))
     else:
         results.sort(key=lambda o: selection.name_key(o.province))
     width = max((len(o.province) for o in results), default=8)
     files = max([34, *(len(Path(o.file).name) for o in results if o.file)])
-    click.echo(f"{'commune' if communes else 'province':<{width}}  {'file':<{files}} {'paras':>5} {'marks':>5} "
+    click.echo(f"{'commune' if communes else 'agency' if agencies else 'province':<{width}}  {'file':<{files}} {'paras':>5} {'marks':>5} "
                f"{'time':>6}")
     for o in results:
         name = Path(o.file).name if o.file else "FAILED"

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from . import models as m
 from .errors import DataError
-from .resolve import DocRef, ResolvedTarget, Snapshot
+from .resolve import DeptRow, DocRef, ResolvedTarget, Snapshot
 from .textenv import nd30_date
 from .texts import Rendered, TextRenderer, mark
 
@@ -124,6 +124,11 @@ class PlanContext:
     articles: list[Para] = field(default_factory=list)
     #: a commune's plan: the commune's official code ("21211"); None for the province's own plan
     commune: str | None = None
+    #: a department's plan: the agency's role ("khoa_hoc_cong_nghe"); None for the province's own plan
+    agency: str | None = None
+    #: its abbreviation, as the ký hiệu of its documents ("SKHCN"): the stem of the draft's file name
+    agency_abbr: str | None = None
+    agency_name: str | None = None
 
     @property
     def checks(self) -> list[Check]:
@@ -481,3 +486,192 @@ def _commune_walk(b: _Builder, nodes: list[m.PackNode], out: list[Para], counter
 def replace_target(rt: ResolvedTarget, text: str) -> ResolvedTarget:
     """The province's target `rt` (its figure for the year, its basis) worded as the pack words it."""
     return replace(rt, target=rt.target.model_copy(update={"text": text}))
+
+
+# --------------------------------------------------------------------------- a department's plans
+
+
+def build_department(snap: Snapshot) -> PlanContext:
+    """A department's plan (rulepacks/department/): the header of the agency under its superior body
+    ("UBND TỈNH …" / "SỞ …"), "Số: …/KH-<abbreviation>", the opening that implements the province's plan
+    of the year, the pack's body for the kind (numbered per ND 30), with the province's rows the agency
+    leads or cooperates on (each given to one of its units, with its product and time), the items of its
+    block of the province's Tổ chức thực hiện and its own activities (each followed by its lead unit, its
+    cooperating units and its time); the signature "GIÁM ĐỐC" or "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC". No appendix."""
+    parts = snap.department
+    if parts is None:
+        raise DataError(f"document kind '{snap.kind.id}' is a department's plan: it needs an agency", "--kind",
+                        "draft it with `drafter new --agency NAME --kind K --province P --year N`")
+    b = _Builder(snap)
+    province, date = snap.unit, snap.date
+    when = date or snap.as_of
+    day = f"{date.day:02d}" if date else None
+    month = (f"{date.month:02d}" if date.month <= 2 else str(date.month)) if date else None
+    signed = {"place": province.place, "d": day, "m": month, "y": when.year}
+    call = set(snap.kind.call_labels)
+    labels = {k: b.tr.label(k, **signed) for k in snap.labels if k not in call}
+    date_line = b.tr.label("date_line", **signed)
+
+    if parts.parent is not None:
+        so_ngay = b.tr.label("van_ban_so", number=parts.parent.number,
+                             ngay=nd30_date(parts.parent.date, snap.citation.date_format))
+        opening = b.labelled("preamble", "mo_dau", so_ngay=so_ngay)
+    elif parts.plan is not None:
+        opening = b.labelled("preamble", "mo_dau_cite", id=parts.plan)
+    else:
+        opening = b.labelled("preamble", "mo_dau", so_ngay=mark(b.tr.label("check_parent"), b.tr.label("parent_blank")))
+    ban_hanh = b.para("para", snap.labels["ban_hanh"], "label", "labels.ban_hanh")
+
+    body: list[Para] = []
+    _Dept(b, parts).walk(list(parts.body), body, {"muc": 0, "khoan": 0, "diem": 0})
+    signer = parts.signer
+    head = b.tr.label("chuc_vu")
+    if signer is None:
+        name = Run(text=b.tr.label("signer_unknown"), bold=True, check=b.tr.label("check_signer"))
+        signature = Signature(authority="", deputy=None, title=head, name=name)
+        sig_source = b.source("label", "labels.signer_unknown")
+    else:
+        check = b.tr.label("check_signer") if signer.status != "V" else None
+        name = Run(text=signer.name, bold=True, check=check)
+        signature = Signature(authority="", deputy=b.tr.label("kt") if signer.authority == "KT" else None,
+                              title=signer.title, name=name)
+        sig_source = b.source("profile", f"department:{parts.role}.signers")
+    noi_nhan = [t for r in snap.noi_nhan if (t := b.tr.render(r.text, snap.origin("noi_nhan").where).text.strip())]
+    extras = [b.para("heading", snap.labels["trich_yeu"], "label", "labels.trich_yeu"),
+              Para(kind="signature", runs=[name], source=sig_source)]
+    return PlanContext(province_id=province.id, year=snap.year, as_of=snap.as_of, date=date, labels=labels,
+                       date_line=date_line, preamble=[opening], ban_hanh=ban_hanh, body=body, noi_nhan=noi_nhan,
+                       luu=labels["luu"], signature=signature, appendix=[], columns=[], extras=extras,
+                       kind=snap.kind.id, agency=parts.role, agency_abbr=parts.abbr,
+                       agency_name=b.tr.base["agency"]["name"])
+
+
+class _Dept:
+    """Lays out the body of a department's plan."""
+
+    def __init__(self, b: _Builder, parts) -> None:
+        self.b, self.parts, self.snap = b, parts, b.snap
+
+    def unit_runs(self, slots: list[str]) -> list[Run]:
+        """The units named by `slots`, joined by ", "; a name not verified is highlighted with a comment."""
+        runs: list[Run] = []
+        units = self.parts.units
+        named = [s if s in units else self.parts.assign.get(s, "van_phong") for s in slots]
+        for i, slot in enumerate(dict.fromkeys(named)):
+            unit = units.get(slot) or units.get(self.parts.assign.get(slot, "van_phong"))
+            if unit is None:
+                raise DataError(f"unit '{slot}' is not a unit of the profile of '{self.parts.role}' on "
+                                f"{self.snap.as_of:%d/%m/%Y}", self.snap.origin(f"profile:{self.parts.role}").where,
+                                "add it to the profile's `units:` (or to `shared_units:`), or name another unit")
+            if i:
+                runs.append(Run(text=", "))
+            name = self.b.tr.render(unit.name, self.snap.origin(f"unit:{self.parts.role}:{unit.id}").where).text
+            check = self.b.tr.label("check_unit", name=name) if unit.status != "V" else None
+            runs.append(Run(text=_cap(name) if i == 0 else name, check=check))
+        return runs
+
+    def line(self, label: str, slots: list[str] | None, ident: str, kind: str, text: str | None = None,
+             prefix: str = "- ") -> Para:
+        """"- Đơn vị chủ trì thực hiện: Văn phòng Sở." (units), or "- Thời gian thực hiện: …" (a text)."""
+        head = self.b.tr.label(label)
+        if slots is not None:
+            runs = self.unit_runs(slots)
+        else:
+            r, _ = self.b.text(text or "", kind, ident)
+            runs = _runs(r)
+        return Para(kind="bullet", runs=[Run(text=prefix + head + " "), *runs, Run(text=".")],
+                    source=self.b.source(kind, ident))
+
+    def walk(self, nodes: list[m.DeptNode], out: list[Para], counters: dict[str, int]) -> None:
+        b = self.b
+        for node in nodes:
+            if node.kind == "rows":
+                self.rows(out, counters)
+                continue
+            if node.kind == "duties":
+                self.duties(node, out, counters)
+                continue
+            if node.kind == "activities":
+                self.walk(list(self.parts.activities), out, counters)
+                continue
+            if node.kind == "activity":
+                self.activity(node, out, counters)
+                continue
+            if node.kind in ("muc", "khoan", "diem"):
+                prefix = b._number(node.kind, counters)
+            elif node.kind == "item":  # a khoản without a title
+                prefix = b._number("khoan", counters)
+            else:
+                prefix = {"bullet": "- ", "sub": "+ "}.get(node.kind, "")
+            kind = {"sub": "bullet", "item": "para"}.get(node.kind, node.kind)
+            para = b.para(kind, node.text, "node", node.id, prefix, italic=node.kind == "note")
+            if node.check:
+                para = self.checked(para, node)
+            at = len(out)
+            out.append(para)
+            self.walk(node.items, out, counters)
+            if node.kind == "diem" and len(out) > at + 1:
+                out[at] = replace(out[at], lead=True)
+
+    def checked(self, para: Para, node: m.DeptNode) -> Para:
+        """The node's text highlighted with its `check` comment (its number or dash left plain)."""
+        what = self.b.tr.render(node.check or "", self.snap.origin(node.id).where).text
+        lead = 1 if node.kind in ("muc", "khoan", "item", "diem", "bullet", "sub") else 0
+        keep, rest = para.runs[:lead], para.runs[lead:]
+        if not rest:
+            return para
+        text = "".join(r.text for r in rest)
+        return replace(para, runs=[*keep, Run(text=text, bold=rest[0].bold, italic=rest[0].italic, check=what)])
+
+    def activity(self, node: m.DeptNode, out: list[Para], counters: dict[str, int]) -> None:
+        b = self.b
+        out.append(b.para("khoan", node.text, "node", node.id, b._number("khoan", counters)))
+        out.append(self.line("chu_tri", node.lead, node.id, "node"))
+        if node.coop:
+            out.append(self.line("phoi_hop", node.coop, node.id, "node"))
+        out.append(self.line("thoi_gian", None, node.id, "node", node.time))
+
+    def rows(self, out: list[Para], counters: dict[str, int]) -> None:
+        """The province's rows this agency leads, then those it cooperates on, under each area (khoản):
+        each row a bullet (traced to the row), then its unit, product and time."""
+        b = self.b
+        for ra in self.snap.areas:
+            mine = [d for d in self.parts.rows if d.row.area == ra.area.id]
+            if not mine:
+                continue
+            out.append(b.para("khoan", ra.area.title, "area", ra.area.id, b._number("khoan", counters)))
+            for part, label in (("lead", "rows_lead"), ("coop", "rows_coop")):
+                these = [d for d in mine if d.part == part]
+                if not these:
+                    continue
+                head = b.labelled("diem", label)
+                out.append(replace(head, runs=[Run(text=b._number("diem", counters)), *head.runs], lead=True))
+                for d in these:
+                    out.extend(self.row(d))
+
+    def row(self, d: DeptRow) -> list[Para]:
+        b = self.b
+        task, src = b.text(d.row.task, "row", d.row.id)
+        runs = _runs(task)
+        if runs and not runs[-1].text.rstrip().endswith((".", ";", ":")) and not runs[-1].check:
+            runs[-1] = replace(runs[-1], text=runs[-1].text.rstrip() + ".")
+        bullet = Para(kind="bullet", runs=[Run(text="- "), *runs], source=src, refs=task.refs, values=task.values)
+        product, _ = b.text(d.row.product, "row", d.row.id)
+        deadline, _ = b.text(d.row.deadline, "row", d.row.id)
+        label = "row_chu_tri" if d.part == "lead" else "row_phoi_hop"
+        runs = [Run(text="+ " + b.tr.label(label) + " "), *self.unit_runs([d.unit]),
+                Run(text="; " + b.tr.label("san_pham") + " "), *_runs(product),
+                Run(text="; " + b.tr.label("thoi_han") + " "), *_runs(deadline), Run(text=".")]
+        assign = Para(kind="bullet", runs=runs, source=replace(src, kind="assignment"))
+        return [bullet, assign]
+
+    def duties(self, node: m.DeptNode, out: list[Para], counters: dict[str, int]) -> None:
+        b = self.b
+        if not self.parts.duties:
+            return
+        if node.text:
+            out.append(b.para("khoan", node.text, "node", node.id, b._number("khoan", counters)))
+        for _, item in self.parts.duties:
+            out.append(b.para("bullet", item.text, "responsibility", item.id, "- "))
+        if node.items:
+            self.walk(node.items, out, counters)

@@ -58,7 +58,7 @@ class DataSet:
     #: unpickles no other
     names: dict[str, list[str]] = field(default_factory=dict)
     #: the rule packs of documents drafted for units below the province, by folder (rulepacks/commune/)
-    packs: dict[str, m.Pack] = field(default_factory=dict)
+    packs: dict[str, m.Pack | m.DepartmentPack] = field(default_factory=dict)
 
     def template(self, kind: m.Kind) -> Path:
         return self.root / "templates" / kind.template
@@ -223,11 +223,34 @@ def _kind_origins(r: _Recorder, kinds: list[m.Kind], data: Any, pos: Positions) 
             r.at(f"kind:{k.id}", "noi_nhan", pos.at(("kinds", i, "noi_nhan")))
 
 
-def _pack(r: _Recorder, data: Any, pos: Positions, name: str) -> m.Pack | None:
-    """A pack of its own (rulepacks/<name>/pack.yaml); its rules located in the scope "pack:<name>"."""
+def _pack(r: _Recorder, data: Any, pos: Positions, name: str) -> m.Pack | m.DepartmentPack | None:
+    """A pack of its own (rulepacks/<name>/pack.yaml); its rules located in the scope "pack:<name>". A pack
+    with `documents:` holds several kinds of document (a department's plans: m.DepartmentPack)."""
+    scope = f"pack:{name}"
+    if isinstance(data, dict) and "documents" in data:
+        dept = r.one(m.DepartmentPack, data, pos, ())
+        if dept is not None:
+            for kind, doc in dept.documents.items():
+                for j, node in enumerate(doc.body):
+                    r.remember(node, pos, ("documents", kind, "body", j), scope)
+                for key in doc.labels:
+                    r.at(scope, f"{kind}.labels.{key}", pos.at(("documents", kind, "labels", key)))
+                r.at(scope, f"{kind}.noi_nhan", pos.at(("documents", kind, "noi_nhan")))
+            for key in dept.labels:
+                r.at(scope, f"labels.{key}", pos.at(("labels", key)))
+            for j, prof in enumerate(dept.profiles):
+                r.at(scope, f"profile:{prof.role}", pos.at(("profiles", j, "role")))
+                for k, unit in enumerate(prof.units):
+                    r.at(scope, f"unit:{prof.role}:{unit.id}", pos.at(("profiles", j, "units", k, "id")))
+                for k, act in enumerate(prof.activities):
+                    r.remember(act, pos, ("profiles", j, "activities", k), scope)
+            for k, unit in enumerate(dept.shared_units):
+                r.at(scope, f"unit:*:{unit.id}", pos.at(("shared_units", k, "id")))
+            for key in ("labels", "scope", "profiles"):
+                r.at(scope, key, pos.at((key,)))
+        return dept
     value = r.one(m.Pack, data, pos, ())
     if value is not None:
-        scope = f"pack:{name}"
         for j, node in enumerate(value.body):
             r.remember(node, pos, ("body", j), scope)
         for key in value.labels:
@@ -249,6 +272,14 @@ def _province(r: _Recorder, data: Any, pos: Positions, stem: str) -> m.Province 
     for name in ("body", "tasks", "targets", "responsibilities", "items", "rows", "drop"):
         for j, rule in enumerate(getattr(p.layer, name)):
             r.remember(rule, pos, ("province", "layer", name, j), p.id)
+    for j, dep in enumerate(p.layer.departments):
+        r.at(p.id, f"department:{dep.role}", pos.at(("province", "layer", "departments", j, "role")))
+        for k, unit in enumerate(dep.units):
+            r.at(p.id, f"unit:{dep.role}:{unit.id}", pos.at(("province", "layer", "departments", j, "units", k, "id")))
+        for k, act in enumerate(dep.activities):
+            r.remember(act, pos, ("province", "layer", "departments", j, "activities", k), p.id)
+        if dep.signers:
+            r.at(p.id, f"department:{dep.role}.signers", pos.at(("province", "layer", "departments", j, "signers")))
     for target_id in p.layer.values:
         r.at(p.id, f"values.{target_id}", pos.at(("province", "layer", "values", target_id)))
     for key in p.layer.labels:
@@ -303,7 +334,7 @@ def _limits() -> str:
 
 #: The type of a unit's value for each single-record kind (the list kinds hold lists of their model).
 _SINGLE: dict[str, type[BaseModel]] = {"citation": m.CitationFormats, "document": m.DocumentPack,
-                                       "province": m.Province, "pack": m.Pack}
+                                       "province": m.Province, "pack": (m.Pack, m.DepartmentPack)}
 
 
 def _is_unit(value: Any, kind: str) -> bool:
@@ -540,7 +571,8 @@ def _is_dataset(d: DataSet) -> bool:
             and all(isinstance(getattr(d, n), Lazy) and getattr(d, n).kind is t and getattr(d, n).intact()
                     for n, t in lazy.items())
             and isinstance(d.origins, dict) and isinstance(d.names, dict)
-            and isinstance(d.packs, dict) and all(isinstance(x, m.Pack) for x in d.packs.values())
+            and isinstance(d.packs, dict)
+            and all(isinstance(x, (m.Pack, m.DepartmentPack)) for x in d.packs.values())
             and all(type(k) is str and isinstance(v, list) for k, v in d.names.items()))
 
 

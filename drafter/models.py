@@ -399,6 +399,9 @@ class Layer(Strict):
     drop: list[Drop] = []
     #: how the province issues its plan, by date (the first that applies; else the national `kh`)
     forms: list["FormChoice"] = []
+    #: the province's own facts about its departments (their units, signers), over the national profiles
+    #: of rulepacks/department/pack.yaml
+    departments: list["DepartmentLocal"] = []
 
 
 class FormChoice(Strict):
@@ -451,7 +454,7 @@ class Kind(Strict):
     title: str
     template: str
     pack: str  # folder under rulepacks/
-    builder: Literal["plan", "decision", "commune"]
+    builder: Literal["plan", "decision", "commune", "department"]
     file_name: str  # Python format: {year}, {unit}
     template_names: list[str] = Field(min_length=1)
     call_labels: list[str] = []  # labels rendered per use with their own arguments
@@ -461,6 +464,8 @@ class Kind(Strict):
     preamble: list[PreambleItem] = []
     #: the kind's own Nơi nhận (a QĐ: "Như Điều 3;" …), instead of the province's or the national list
     noi_nhan: list[Recipient] | None = None
+    #: a department's plan (builder `department`): the value of `drafter new --agency A --kind K` that picks it
+    option: str | None = None
 
 
 # --------------------------------------------------------------------------- rule packs of their own
@@ -504,6 +509,110 @@ class Pack(Strict):
     labels: dict[str, str] = {}
     noi_nhan: list[Recipient]
     body: list[PackNode] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------- a department's plans
+
+
+class DeptNode(Strict):
+    """One block of a department's plan (rulepacks/department/pack.yaml). The kinds of a pack's body, and:
+    `item` (a khoản without a title: numbered as one, in body text, not bold (ND 30));
+    `activity` (an activity of the plan, numbered as a khoản, then "- Đơn vị chủ trì thực hiện: …",
+    "- Đơn vị phối hợp: …", "- Thời gian thực hiện: …" from `lead`, `coop` (unit slots of the agency's
+    profile or the pack's shared units) and `time`); and three places where the agency's own rules go:
+    `rows` (the provincial plan's rows it leads or cooperates on, by area), `duties` (the items of its block
+    in the provincial plan's Tổ chức thực hiện) and `activities` (its profile's own activities)."""
+
+    id: str
+    kind: Literal["muc", "khoan", "item", "diem", "para", "bullet", "sub", "note", "activity", "rows", "duties",
+                  "activities"]
+    text: str = ""
+    lead: list[str] = []
+    coop: list[str] = []
+    time: str | None = None
+    items: list["DeptNode"] = []
+    when: When = Field(default_factory=ALWAYS)
+    #: what the reader must check in this block (a Jinja text): its text is highlighted with this comment
+    check: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "DeptNode":
+        if self.kind == "activity" and (not self.lead or self.time is None):
+            raise ValueError("kind activity needs `lead:` (unit slots) and `time:`")
+        if self.kind not in ("rows", "duties", "activities") and not self.text:
+            raise ValueError(f"kind {self.kind} needs `text`")
+        return self
+
+
+class DeptUnit(Strict):
+    """An internal unit of a department (Văn phòng Sở, Phòng …, Chi cục …, Trung tâm …), under a slot id
+    that activities and assignments name. `status` says whether its name was seen in a source for that
+    period (V), partly (P) or not (U); an unverified name is highlighted where it prints."""
+
+    id: str
+    name: str
+    #: its short form in the "Lưu:" line ("VP", "HCTH")
+    abbr: str | None = None
+    status: Status = "U"
+    source: str | None = None
+    note: str | None = None
+    when: When = Field(default_factory=ALWAYS)
+
+
+class DeptProfile(Strict):
+    """A department (a role of agencies.yaml) as its own plans present it: the abbreviation of its
+    ký hiệu ("SKHCN"), its head's and deputy's titles, how texts call it for short ("Sở"), its units, which
+    unit answers for each area's rows (`assign`: area id or row id -> unit slot) and its own activities.
+    The national default; a province's layer adds to it (`layer.departments`)."""
+
+    role: str
+    abbreviations: list[Named] = Field(min_length=1)
+    head: str = "Giám đốc"
+    deputy: str = "Phó Giám đốc"
+    short: str = "Sở"
+    units: list[DeptUnit] = Field(min_length=1)
+    assign: dict[str, str] = {}
+    activities: list[DeptNode] = []
+    when: When = Field(default_factory=ALWAYS)
+    sources: list[str] = []
+    note: str | None = None
+
+
+class DeptDocument(Strict):
+    """One kind of a department's plan: its labels (over the pack's), Nơi nhận and body."""
+
+    labels: dict[str, str] = {}
+    noi_nhan: list[Recipient]
+    body: list[DeptNode] = Field(min_length=1)
+
+
+class DepartmentPack(Strict):
+    """rulepacks/department/pack.yaml: the plans a department (sở, ban, ngành) issues to implement the
+    province's plan: its own CCHC plan and its CCHC propaganda plan (document kinds by id)."""
+
+    scope: PackScope
+    #: roles that name every department: a row they lead (or cooperate on) is each department's
+    groups: list[str] = []
+    labels: dict[str, str] = {}
+    #: which unit slot answers for an area's rows by default (a profile's `assign` goes first)
+    area_units: dict[str, str] = {}
+    #: units every department has or that texts name as a group ("Các phòng, đơn vị thuộc Sở")
+    shared_units: list[DeptUnit] = []
+    documents: dict[str, DeptDocument] = Field(min_length=1)
+    profiles: list[DeptProfile] = Field(min_length=1)
+
+
+class DepartmentLocal(Strict):
+    """A province's own facts about one of its departments: units (a same id replaces the national one),
+    assignments, activities and signers."""
+
+    role: str
+    units: list[DeptUnit] = []
+    assign: dict[str, str] = {}
+    activities: list[DeptNode] = []
+    signers: list[Signer] = []
+    source: str | None = None
 
 
 # Forward references (ProvinceTask, PreambleItem, Node) resolve when a model is first built

@@ -104,7 +104,7 @@ def merge_layer(base: m.Layer, over: m.Layer) -> m.Layer:
     return m.Layer.model_construct(
         shape=_shape(base.shape, over.shape), labels={**base.labels, **over.labels},
         values={**base.values, **over.values}, drop=[*base.drop, *over.drop],
-        forms=over.forms or base.forms, **fields)
+        forms=over.forms or base.forms, departments=[*base.departments, *over.departments], **fields)
 
 
 def apply(data: DataSet, overlays: Iterable[tuple[Path, m.Overlay, dict, dict]]) -> DataSet:

@@ -14,7 +14,7 @@ from .errors import DataError, Problems, UsageError
 from .loader import DataSet, load_cached
 from .models import Kind
 from .render import render_docx
-from .resolve import DocRef, Snapshot, resolve, resolve_commune
+from .resolve import DocRef, Snapshot, resolve, resolve_commune, resolve_department
 from .resources import default_data_dir
 
 DEFAULT_KIND = "kh"
@@ -22,7 +22,8 @@ DEFAULT_KIND = "kh"
 COMMUNE_KIND = "kh-xa"
 #: How each kind's builder lays a snapshot out (named by `builder:` in rulepacks/kinds.yaml).
 BUILDERS: dict[str, Callable[[Snapshot], PlanContext]] = {"plan": context.build, "decision": context.build_decision,
-                                                          "commune": context.build_commune}
+                                                          "commune": context.build_commune,
+                                                          "department": context.build_department}
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def kind_of(data: DataSet, kind: str = DEFAULT_KIND) -> Kind:
     except KeyError:
         raise UsageError(f"unknown form '{kind}'", "--form",
                          "use one of: " + "; ".join(f"{k.id} ({k.title})" for k in data.kinds.values()
-                                                    if k.builder != "commune")) from None
+                                                    if k.builder not in ("commune", "department"))) from None
 
 
 def province_form(data: DataSet, kind: str) -> Kind:
@@ -83,7 +84,10 @@ def province_form(data: DataSet, kind: str) -> Kind:
     if k.builder == "commune":
         raise UsageError(f"form '{kind}' is the plan of a commune (xã, phường, đặc khu), not of a province", "--form",
                          "draft it with drafter new --commune NAME --year N; a province's forms: "
-                         + ", ".join(x.id for x in data.kinds.values() if x.builder != "commune"))
+                         + ", ".join(x.id for x in data.kinds.values() if x.builder not in ("commune", "department")))
+    if k.builder == "department":
+        raise UsageError(f"form '{kind}' is the plan of a department (sở, ban, ngành), not of a province", "--form",
+                         f"draft it with drafter new --agency NAME --kind {k.option} --province P --year N")
     return k
 
 
@@ -188,3 +192,70 @@ def render(data: DataSet, ctx: PlanContext) -> Draft:
 
 def default_output(data: DataSet, ctx: PlanContext, name_slug: str) -> Path:
     return Path(kind_of(data, ctx.kind).file_name.format(year=ctx.year, unit=name_slug))
+
+
+# --------------------------------------------------------------------------- a department's plans
+
+#: The kind of a department's plan drafted when `--agency` comes without `--kind`.
+DEFAULT_DEPARTMENT_OPTION = "cchc"
+
+
+def department_kinds(data: DataSet) -> dict[str, Kind]:
+    """The kinds of a department's plans by the value of `--kind` that picks them (cchc, tuyen-truyen)."""
+    return {k.option: k for k in data.kinds.values() if k.builder == "department" and k.option}
+
+
+def department_kind(data: DataSet, option: str | None) -> Kind:
+    kinds = department_kinds(data)
+    found = kinds.get(option or DEFAULT_DEPARTMENT_OPTION)
+    if found is None:
+        raise UsageError(f"unknown kind '{option}' of a department's plan", "--kind",
+                         "use one of: " + "; ".join(f"{o} ({k.title})" for o, k in kinds.items()))
+    return found
+
+
+def department_pack(data: DataSet, kind: Kind):
+    from .models import DepartmentPack
+
+    pack = data.packs.get(kind.pack)
+    if not isinstance(pack, DepartmentPack):
+        raise DataError(f"the departments' rule pack rulepacks/{kind.pack}/pack.yaml is missing", data.root,
+                        "restore it from the repository")
+    return pack
+
+
+def find_agency(data: DataSet, kind: Kind, name: str, unit, year: int, as_of: dt.date) -> str:
+    """The role of the department named `name` on the drafting date (see selection.find_agency)."""
+    return selection.find_agency(data, department_pack(data, kind), name, unit, year, as_of)
+
+
+def agencies_of(data: DataSet, kind: Kind, unit, year: int, as_of: dt.date) -> list[tuple[str, str]]:
+    """(role, name) of every department that exists on the drafting date (see selection.agencies_of)."""
+    return selection.agencies_of(data, department_pack(data, kind), unit, year, as_of)
+
+
+def department_abbr(data: DataSet, kind: Kind, role: str, year: int, as_of: dt.date) -> str:
+    """The abbreviation of the department's ký hiệu on the drafting date ("SKHCN")."""
+    return selection.department_abbr(department_pack(data, kind), role, year, as_of)
+
+
+def department_snapshot(data: DataSet, agency: str, option: str | None, province: str, year: int,
+                        as_of: dt.date | None = None, date: dt.date | None = None,
+                        parent: DocRef | None = None) -> Snapshot:
+    """Resolve the plan of the department named `agency` (or its role) of `province` for `year`, in the
+    kind picked by `option` (cchc, tuyen-truyen)."""
+    selection.check_year(year)
+    k = department_kind(data, option)
+    pack = department_pack(data, k)
+    when = as_of or date or selection.pack_as_of(year, parent.date if parent else None)
+    selection.check_scope(pack.scope, year, when, "department plan")
+    unit = selection.find_province(data, province, when, year)
+    role = find_agency(data, k, agency, unit, year, when)
+    return resolve_department(data, k, unit, role, year, when, date, parent)
+
+
+def department_context(data: DataSet, agency: str, option: str | None, province: str, year: int,
+                       as_of: dt.date | None = None, date: dt.date | None = None,
+                       parent: DocRef | None = None) -> PlanContext:
+    snap = department_snapshot(data, agency, option, province, year, as_of, date, parent)
+    return BUILDERS[snap.kind.builder](snap)

@@ -51,7 +51,8 @@ def record(ctx: PlanContext, data_root: str | None = None) -> dict[str, Any]:
         "drafter_provenance": VERSION,
         "plan": {"province": ctx.province_id, "year": ctx.year, "as_of": ctx.as_of.isoformat(),
                  "date": ctx.date.isoformat() if ctx.date else None, "kind": ctx.kind,
-                 **({"commune": ctx.commune} if ctx.commune else {})},  # a commune's plan: its official code
+                 **({"commune": ctx.commune} if ctx.commune else {}),  # a commune's plan: its official code
+                 **({"agency": ctx.agency} if ctx.agency else {})},  # a department's plan: its role
         "dropped": list(ctx.dropped),
         "paragraphs": [_para(i, p) for i, p in enumerate(paras, 1) if p.text.strip()],
         "rows": [_row(r) for r in ctx.appendix],

@@ -86,6 +86,44 @@ class CommuneParts:
 
 
 @dataclass(frozen=True)
+class DeptRow:
+    """A row of the province's plan that a department leads (`part` "lead") or cooperates on ("coop"),
+    given to one of its units (a slot of its profile)."""
+
+    row: m.AppendixRow
+    part: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class DepartmentParts:
+    """What a department's plan adds to its province's snapshot: the agency (its role and profile at the
+    drafting date, the province's own units over the national ones), the document's body with its dates
+    applied, the province's rows it leads or cooperates on, the items of its block of the province's Tổ
+    chức thực hiện, its own activities, its signer and the province's plan it implements."""
+
+    role: str
+    abbr: str
+    short: str
+    head: str
+    deputy: str
+    office: str
+    office_abbr: str
+    units: Mapping[str, m.DeptUnit]
+    #: where each unit slot was defined: "national" or the province's id
+    unit_layers: Mapping[str, str]
+    #: area id, row id or unit slot -> the unit slot that answers for it
+    assign: Mapping[str, str]
+    body: tuple[m.DeptNode, ...]
+    rows: tuple[DeptRow, ...]
+    duties: tuple[tuple[str, m.ResponsibilityItem], ...]  # (block id, item)
+    activities: tuple[m.DeptNode, ...]
+    signer: m.Signer | None
+    parent: DocRef | None = None
+    plan: str | None = None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     kind: m.Kind
     unit: m.Province
@@ -112,6 +150,8 @@ class Snapshot:
     replaces: DocRef | None = None  # the QĐ this one replaces
     #: a commune's plan: the commune and its parts (None for the province's own plan)
     commune: CommuneParts | None = None
+    #: a department's plan: the agency and its parts (None for the province's own plan)
+    department: DepartmentParts | None = None
     _agencies: Mapping[str, str | DataError] = field(default_factory=dict)
     _citations: "_Citations | Mapping[str, Citation | DataError]" = field(default_factory=dict)
     _origins: "_Origins | Mapping[str, Origin]" = field(default_factory=dict)
@@ -379,3 +419,91 @@ def resolve_commune(data: DataSet, kind: m.Kind, unit: m.Province, commune: Any,
     return replace(base, labels=MappingProxyType({**data.document.labels, **kind.labels, **pack.labels}),
                    noi_nhan=tuple(r for r in pack.noi_nhan if ok(r.when)), preamble=(), signer=None,
                    dropped=(), commune=parts, _origins=origins)
+
+
+# --------------------------------------------------------------------------- a department's plans
+
+
+def resolve_department(data: DataSet, kind: m.Kind, unit: m.Province, role: str, year: int, as_of: dt.date,
+                       date: dt.date | None = None, parent: DocRef | None = None) -> Snapshot:
+    """The plan of the department `role` of the province `unit` for `year` in the kind `kind` (its own
+    CCHC plan, its CCHC propaganda plan), drafted on `as_of`: the province's snapshot (its rows, agencies,
+    systems and citations as its own plan has them for the year), with the pack's document for the kind,
+    the agency's profile and the rows and duties the province's plan gives it."""
+    pack = data.packs.get(kind.pack)
+    if not isinstance(pack, m.DepartmentPack):
+        raise DataError(f"document kind '{kind.id}' names the pack '{kind.pack}', which is not a department pack "
+                        f"(rulepacks/{kind.pack}/pack.yaml with `documents:`)", data.root / "rulepacks" / "kinds.yaml",
+                        "restore the pack, or fix `pack:` of the kind")
+    doc = pack.documents.get(kind.id)
+    if doc is None:
+        raise DataError(f"rulepacks/{kind.pack}/pack.yaml has no document '{kind.id}'", data.root / "rulepacks",
+                        f"add `documents: {{{kind.id}: …}}` to the pack")
+    base = resolve(data, kind, unit, year, as_of, date)
+
+    def ok(when: m.When) -> bool:
+        return when.applies(as_of, year)
+
+    profile = next((p for p in pack.profiles if p.role == role and ok(p.when)), None)
+    if profile is None:
+        raise DataError(f"no profile of the agency '{role}' applies on {as_of:%d/%m/%Y}", data.root / "rulepacks",
+                        f"add one to `profiles:` of rulepacks/{kind.pack}/pack.yaml")
+    local = [d for d in unit.layer.departments if d.role == role]
+    units: dict[str, m.DeptUnit] = {}
+    unit_layers: dict[str, str] = {}
+    for u in pack.shared_units:
+        if ok(u.when):
+            units[u.id], unit_layers[u.id] = u, layers.NATIONAL
+    for u in profile.units:
+        if ok(u.when):
+            units[u.id], unit_layers[u.id] = u, layers.NATIONAL
+    for d in local:
+        for u in d.units:
+            if ok(u.when):
+                units[u.id], unit_layers[u.id] = u, unit.id
+    assign = {**pack.area_units, **profile.assign}
+    for d in local:
+        assign.update(d.assign)
+
+    groups = set(pack.groups)
+    rows: list[DeptRow] = []
+    for row in base.rows:
+        lead = {sel.role_at(data, r, as_of) for r in row.lead}
+        coop = {sel.role_at(data, r, as_of) for r in row.coop}
+        part = "lead" if role in lead or groups & lead else "coop" if role in coop or groups & coop else None
+        if part is None:
+            continue
+        slot = assign.get(row.id) or assign.get(row.area) or "van_phong"
+        rows.append(DeptRow(row, part, slot if slot in units else "van_phong"))
+    duties = tuple((block.id, item) for block in base.responsibilities
+                   if (found := _AG.fullmatch(_bare(block.heading))) and sel.role_at(data, found.group(1), as_of) == role
+                   for item in block.items)
+    activities = tuple(a for a in [*profile.activities, *(x for d in local for x in d.activities)] if ok(a.when))
+    signer = next((s for d in local for s in d.signers if ok(s.when)), None)
+    plan = next((pl.cite for pl in unit.plans if pl.year == year), None)
+    if plan is not None:
+        ins = sel.instrument(data, plan)
+        if ins.signed is not None and ins.signed > as_of:
+            plan = None
+    office = units.get("van_phong")
+    parts = DepartmentParts(
+        role=role, abbr=next((n.name for n in profile.abbreviations if ok(n.when)), profile.abbreviations[-1].name),
+        short=profile.short, head=profile.head, deputy=profile.deputy, office=office.name if office else profile.short,
+        office_abbr=(office.abbr if office and office.abbr else "VP"), units=MappingProxyType(units),
+        unit_layers=MappingProxyType(unit_layers), assign=MappingProxyType(assign), body=tuple(_when_dept(list(doc.body), ok)), rows=tuple(rows),
+        duties=duties, activities=tuple(_when_dept(list(activities), ok)), signer=signer, parent=parent, plan=plan)
+    scope = data.layer_origins.get(f"pack:{kind.pack}", {})
+    own_doc = {k[len(kind.id) + 1:]: v for k, v in scope.items() if k.startswith(f"{kind.id}.")}
+    origins = _Origins(data.origins, data.layer_origins.get(unit.id, {}), unit.id,
+                       {**data.layer_origins.get(f"kind:{kind.id}", {}), **scope, **own_doc})
+    return replace(base, labels=MappingProxyType({**data.document.labels, **kind.labels, **pack.labels, **doc.labels}),
+                   noi_nhan=tuple(r for r in doc.noi_nhan if ok(r.when)), preamble=(), signer=None, dropped=(),
+                   department=parts, _origins=origins)
+
+
+def _bare(heading: str) -> str:
+    return heading.strip().removeprefix("{{").removesuffix("}}").strip()
+
+
+def _when_dept(nodes: list[m.DeptNode], ok) -> list[m.DeptNode]:
+    return [n.model_copy(update={"items": _when_dept(n.items, ok)}) if n.items else n for n in nodes if ok(n.when)]

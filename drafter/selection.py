@@ -207,3 +207,86 @@ def role_at(data: DataSet, role: str, as_of: dt.date) -> str:
         role = agency.merged_into
         agency = data.agencies.get(role)
     return role
+
+
+# --------------------------------------------------------------------------- departments (rulepacks/department/)
+
+
+def _nd30(day: dt.date) -> str:
+    """"01/3/2025", "15/02/2026": a date as plans write it (ND 30: a month below 3 with a leading zero)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day.month <= 2 else f"{day.day:02d}/{day.month}/{day.year}"
+
+
+def _plain_name(name: str, unit) -> str:
+    """An agency's name as data writes it, its "{{ tinh }}" read for the province."""
+    import re
+
+    return re.sub(r"\{\{\s*tinh\s*\}\}", unit.kind, name)
+
+
+def find_agency(data: DataSet, pack: m.DepartmentPack, name: str, unit: m.Province, year: int,
+                as_of: dt.date) -> str:
+    """The role of the department named `name` (any name it has had, its role or the abbreviation of its
+    ký hiệu; case, diacritics and spacing do not matter), as it exists on the drafting date; a department
+    merged into another, renamed, or without a profile is refused with the reason."""
+    key = name_key(name)
+    profiles = {p.role for p in pack.profiles}
+    matches: dict[str, str | None] = {}  # role -> the dated name matched (None: role or abbreviation)
+    for role, agency in data.agencies.items():
+        if key in (name_key(role), name_key(role.replace("_", " "))):
+            matches.setdefault(role, None)
+        for named in agency.names:
+            if name_key(_plain_name(named.name, unit)) == key:
+                matches[role] = named.name
+    for p in pack.profiles:
+        if any(name_key(a.name) == key for a in p.abbreviations):
+            matches.setdefault(p.role, None)
+    existing = agencies_of(data, pack, unit, year, as_of)
+    listed = "; ".join(n for _, n in existing)
+    if not matches:
+        raise UsageError(f'unknown agency "{name}": no department of {unit.official_name} has that name', "--agency",
+                         f"give a department's name, e.g. --agency \"{existing[0][1] if existing else 'Sở Nội vụ'}\"; "
+                         f"those of {_nd30(as_of)}: {listed}")
+    role, matched = next(iter(matches.items()))
+    agency = data.agencies[role]
+    label = _plain_name(matched, unit) if matched else _plain_name(agency.names[0].name, unit)
+    if agency.until is not None and as_of >= agency.until:
+        if agency.merged_into:
+            successor = _plain_name(agency_name(data, unit, agency.merged_into, as_of, year), unit)
+            raise UsageError(f"{label} no longer exists for a plan drafted on {_nd30(as_of)}: it merged into "
+                             f"{successor} on {_nd30(agency.until)}", "--agency",
+                             f'draft the plan of {successor} instead: --agency "{successor}"')
+        raise UsageError(f"{label} no longer exists for a plan drafted on {_nd30(as_of)}: it ended on "
+                         f"{_nd30(agency.until)}", "--agency", f"departments of that date: {listed}")
+    if matched is not None:
+        current = _plain_name(agency_name(data, unit, role, as_of, year), unit)
+        if name_key(current) != name_key(label):
+            raise UsageError(f"{label} is not the name of that agency for a plan drafted on {_nd30(as_of)}: on that "
+                             f"date it was {current}", "--agency", f'use its name of that date: --agency "{current}"')
+    if role not in profiles:
+        raise UsageError(f"{label} is not a department (sở, ban, ngành) drafter has a profile for", "--agency",
+                         f"departments of {_nd30(as_of)}: {listed}")
+    if not any(p.role == role and p.when.applies(as_of, year) for p in pack.profiles):
+        raise UsageError(f"{label} has no profile for a plan drafted on {_nd30(as_of)}", "--agency",
+                         f"departments of that date: {listed}")
+    return role
+
+
+def agencies_of(data: DataSet, pack: m.DepartmentPack, unit: m.Province, year: int,
+                as_of: dt.date) -> list[tuple[str, str]]:
+    """(role, name) of every department with a profile that exists on the drafting date, by name."""
+    out = []
+    for p in pack.profiles:
+        agency = data.agencies.get(p.role)
+        if agency is None or not p.when.applies(as_of, year) or (agency.until is not None and as_of >= agency.until):
+            continue
+        out.append((p.role, _plain_name(agency_name(data, unit, p.role, as_of, year), unit)))
+    return sorted(dict(out).items(), key=lambda rn: name_key(rn[1]))
+
+
+def department_abbr(pack: m.DepartmentPack, role: str, year: int, as_of: dt.date) -> str:
+    """The abbreviation of the ký hiệu of the department's documents on the drafting date ("SKHCN")."""
+    prof = next((p for p in pack.profiles if p.role == role), None)
+    if prof is None:
+        return role
+    return next((a.name for a in prof.abbreviations if a.when.applies(as_of, year)), prof.abbreviations[-1].name)

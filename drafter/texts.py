@@ -27,10 +27,10 @@ _MARK_RE = re.compile(f"{MARK_OPEN}(.*?){MARK_SEP}(.*?){MARK_CLOSE}", re.S)
 #: their caller: a target's `value`; the arguments of the labels rendered per use. `drafter check`
 #: accepts exactly these.
 BASE_NAMES = frozenset({"year", "prev_year", "next_year", "province", "drafting_unit", "tinh", "tinh_uy", "ag",
-                        "cite", "ref", "sys", "collective", "commune"})
+                        "cite", "ref", "sys", "collective", "commune", "agency"})
 CALL_NAMES = frozenset({"value", "id", "verb", "place", "d", "m", "y", "fields", "kind", "number", "old", "new",
                         "basis", "for_year", "prev", "prev_for", "n", "parent", "items", "to_trinh", "thay_the",
-                        "ngay", "so_ngay"})
+                        "ngay", "so_ngay", "name"})
 TEXT_NAMES = BASE_NAMES | CALL_NAMES
 
 
@@ -68,6 +68,14 @@ def probe_names(other: bool = False) -> dict[str, Any]:
                     {"name": "Tịnh Khê", "kind": "xã", "official_name": "xã Tịnh Khê", "place": "Tịnh Khê",
                      "code": "21211"}),
         "so_ngay": "……/KH-UBND ngày ……" if other else "125/KH-UBND ngày 10 tháng 12 năm 2026",
+        "name": "Phòng Kế hoạch - Tài chính" if other else "Văn phòng Sở",  # a unit's name (label check_unit)
+        # a department's plan (rulepacks/department/): the agency that issues it
+        "agency": ({"name": "Văn phòng Ủy ban nhân dân thành phố", "role": "van_phong_ubnd", "abbr": "VP",
+                    "short": "Văn phòng", "head": "Chánh Văn phòng", "deputy": "Phó Chánh Văn phòng",
+                    "office": "Phòng Hành chính - Tổ chức", "office_abbr": "HCTC"} if other else
+                   {"name": "Sở Khoa học và Công nghệ", "role": "khoa_hoc_cong_nghe", "abbr": "SKHCN",
+                    "short": "Sở", "head": "Giám đốc", "deputy": "Phó Giám đốc", "office": "Văn phòng Sở",
+                    "office_abbr": "VP"}),
     }
     assert set(names) == TEXT_NAMES
     return names
@@ -133,6 +141,11 @@ class TextRenderer:
             c = snap.commune.unit
             self.base["commune"] = {"name": c.name, "kind": c.kind, "official_name": c.official_name,
                                     "place": c.place, "code": c.code_text}
+        if snap.department is not None:  # a department's plan: the agency, as its texts name it
+            d = snap.department
+            self.base["agency"] = {"name": self._expand(snap.agency(d.role), d.role), "role": d.role,
+                                   "abbr": d.abbr, "short": d.short, "head": d.head, "deputy": d.deputy,
+                                   "office": d.office, "office_abbr": d.office_abbr}
         assert set(self.base) <= BASE_NAMES
         # The unit's party committee ("Tỉnh ủy" / "Thành ủy"), worded by the label of that name.
         if "tinh_uy" in snap.labels:

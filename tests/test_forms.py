@@ -300,7 +300,8 @@ def test_libreoffice_converts_every_form(data, tmp_path):
             pytest.fail("LibreOffice (soffice) is required here (DRAFTER_REQUIRE_LIBREOFFICE=1)")
         pytest.skip("LibreOffice (soffice) not installed")
     files = []
-    for kind in (k for k, form in data.kinds.items() if form.builder != "commune"):  # a commune's: test_communes
+    # a commune's and a department's plans: test_communes, test_departments
+    for kind in (k for k, form in data.kinds.items() if form.builder not in ("commune", "department")):
         path = tmp_path / f"{kind}.docx"
         path.write_bytes(pipeline.draft(data, "Kon Tum", 2024, kind=kind).docx)
         files.append(path)

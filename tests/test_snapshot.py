@@ -37,3 +37,15 @@ FORM_CASES = [("Kon Tum", 2024, "qd"), ("Tuyên Quang", 2026, "qd"), ("Nam Đị
 def test_reference_drafts_in_other_forms(data, snapshot, province, year, form):
     draft = pipeline.draft(data, province, year, kind=form)
     assert "\n".join(dump(open_docx(draft.docx))) == snapshot
+
+
+# A department's plans (rulepacks/department/), one case per kind: seed 003's Sở and year, and after the mergers.
+DEPARTMENT_CASES = [("Sở Khoa học và Công nghệ", "tuyen-truyen", 2022), ("Sở Khoa học và Công nghệ", "cchc", 2027)]
+
+
+@pytest.mark.parametrize("agency,kind,year", DEPARTMENT_CASES,
+                         ids=[f"{slug(a)}-{k}-{y}" for a, k, y in DEPARTMENT_CASES])
+def test_reference_department_drafts(data, snapshot, agency, kind, year):
+    ctx = pipeline.department_context(data, agency, kind, "Quảng Ngãi", year)
+    draft = pipeline.render(data, ctx)
+    assert "\n".join(dump(open_docx(draft.docx))) == snapshot

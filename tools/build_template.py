@@ -262,7 +262,8 @@ def portrait_margins(sec) -> None:
     sec.header_distance, sec.footer_distance = Mm(10), Mm(10)
 
 
-def header_block(doc, st: Styles, numbered: bool = True, number: str = "{{ labels.so }}") -> None:
+def header_block(doc, st: Styles, numbered: bool = True, number: str = "{{ labels.so }}",
+                 superior: bool = False) -> None:
     """ô 1–4: row 1 the issuing body and the national motto with their rules; row 2 "Số" and the date,
     so they share a line. A document issued with a QĐ (`numbered=False`) has no row 2."""
     hdr = doc.add_table(rows=2 if numbered else 1, cols=2)
@@ -275,7 +276,8 @@ def header_block(doc, st: Styles, numbered: bool = True, number: str = "{{ label
     cell_margins(hdr, 0.1)
     left, right = hdr.cell(0, 0), hdr.cell(0, 1)
     left.paragraphs[0].style = st.head13
-    left.paragraphs[0].add_run("{{ labels.co_quan }}").bold = True
+    # ND 30 II.2: a cơ quan chủ quản ("UBND TỈNH …" over a sở) is not bold; the issuing body's name is
+    left.paragraphs[0].add_run("{{ labels.co_quan }}").bold = not superior
     add(left, "{{ labels.co_quan_tinh }}", st.head13, bold=True)
     rule(left, st.head13, 1.6)  # ~2 cm under the name (ND 30: 1/3–1/2 of it)
     right.paragraphs[0].style = st.head13
@@ -494,6 +496,37 @@ def build_commune(out: Path) -> None:
     save(doc, out)
 
 
+def build_department(out: Path) -> None:
+    """templates/ke-hoach-so.docx: the Kế hoạch of a department (kinds so-cchc, so-tuyen-truyen): its
+    superior body, not bold, over its own name, bold (ND 30 II.2); the opening that implements the
+    province's plan; the body; the signature without "TM."; no appendix."""
+    doc, st = new_document()
+    header_block(doc, st, superior=True)
+    hdr = doc.tables[0]
+    hdr.cell(1, 1).paragraphs[0].style = st.head13  # the date line at 13 pt, as a commune's
+    # ô 2 at 12 pt (ND 30: 12–13) in a wider column, 17 cm in all, centred (0.75 cm into each margin, as
+    # ND 30's Mẫu 1.4 header reaches 0.35 cm into the left one): "SỞ KHOA HỌC VÀ CÔNG NGHỆ" (6.5 cm at
+    # 12 pt) and the Quốc hiệu (9.5 cm at 13 pt; 8.8 cm at 12 pt) do not fit 15.5 cm side by side, and a
+    # Quốc hiệu on two lines is worse than a header a little wider than the text
+    head12 = para_style(doc, "KH Header 12", size=12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, before=0)
+    widths(hdr, (6.9, 10.1))
+    left = hdr.cell(0, 0)
+    for par in left.paragraphs:
+        par.style = head12
+        for ind in par._p.xpath("./w:pPr/w:ind"):  # the rule under the name: ~2.4 cm, centred
+            ind.set(qn("w:left"), str(int(Cm(2.2).twips)))
+            ind.set(qn("w:right"), str(int(Cm(2.2).twips)))
+    hdr.cell(1, 0).paragraphs[0].style = st.head13
+    title_block(doc, st, "{{ labels.ten_loai }}", "{{ labels.trich_yeu }}")
+    add(doc, "{%p for p in preamble %}", st.tag)
+    add(doc, "{{r p }}", st.preamble)
+    add(doc, "{%p endfor %}", st.tag)
+    add(doc, "{{r ban_hanh }}", st.body).paragraph_format.keep_with_next = True
+    body_loop(doc, st)
+    signature_block(doc, st)
+    save(doc, out)
+
+
 def save(doc, out: Path) -> None:
     # python-docx's default template carries a thumbnail of an unrelated page; drop it.
     pkg_rels = doc.part.package.rels
@@ -521,7 +554,7 @@ APP_XML = (b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 
 
 BUILDS = {"ke-hoach-cchc.docx": build_plan, "quyet-dinh-cchc.docx": build_decision,
-          "ke-hoach-cchc-xa.docx": build_commune}
+          "ke-hoach-cchc-xa.docx": build_commune, "ke-hoach-so.docx": build_department}
 
 if __name__ == "__main__":
     # python tools/build_template.py [templates/]: every template, into that folder
