@@ -322,15 +322,7 @@ def build(snap: Snapshot) -> PlanContext:
     """The whole context of the plan resolved in `snap`."""
     b = _Builder(snap)
     province, date = snap.unit, snap.date
-    when = date or snap.as_of
-    day = f"{date.day:02d}" if date else None
-    month = (f"{date.month:02d}" if date.month <= 2 else str(date.month)) if date else None
-    # The signing date (d, m blank until the clerk fills them) is known to every label: the
-    # appendix's "Kèm theo Kế hoạch … ngày …" repeats it.
-    signed = {"place": province.place, "d": day, "m": month, "y": when.year}
-    call = set(snap.kind.call_labels)
-    labels = {k: b.tr.label(k, **signed) for k in snap.labels if k not in call}
-    date_line = b.tr.label("date_line", **signed)  # a call label: not in `labels`
+    labels, date_line = _dated_labels(b, province.place)
 
     if snap.shape.preamble == "joined" and snap.preamble:
         preamble = [_joined_preamble(b, [item for item, _ in snap.preamble])]
@@ -383,6 +375,30 @@ def build_decision(snap: Snapshot) -> PlanContext:
                    title=b.tr.label("qd_trich_yeu"), subject=b.tr.label("qd_ten_loai"))
 
 
+def _dated_labels(b: _Builder, place: str) -> tuple[dict[str, str], str]:
+    """The document's labels and its date line, rendered with the signing date (d, m blank until the
+    clerk fills them): every label knows it, as the appendix's "Kèm theo … ngày …" repeats it."""
+    snap, date = b.snap, b.snap.date
+    when = date or snap.as_of
+    day = f"{date.day:02d}" if date else None
+    month = (f"{date.month:02d}" if date.month <= 2 else str(date.month)) if date else None
+    signed = {"place": place, "d": day, "m": month, "y": when.year}
+    call = set(snap.kind.call_labels)
+    labels = {k: b.tr.label(k, **signed) for k in snap.labels if k not in call}
+    return labels, b.tr.label("date_line", **signed)  # date_line is a call label: not in `labels`
+
+
+def _opening(b: _Builder, parent: DocRef | None, plan: str | None) -> Para:
+    """"Thực hiện Kế hoạch số … của Ủy ban nhân dân tỉnh …": the province's plan of the year a commune's or
+    a department's plan implements (--parent, else the one the province's profile records, else a blank)."""
+    if parent is not None:
+        so_ngay = b.tr.label("van_ban_so", number=parent.number, ngay=nd30_date(parent.date, b.snap.citation.date_format))
+        return b.labelled("preamble", "mo_dau", so_ngay=so_ngay)
+    if plan is not None:
+        return b.labelled("preamble", "mo_dau_cite", id=plan)
+    return b.labelled("preamble", "mo_dau", so_ngay=mark(b.tr.label("check_parent"), b.tr.label("parent_blank")))
+
+
 def _joined_preamble(b: _Builder, items: list[m.PreambleItem]) -> Para:
     """All legal bases in one paragraph, introduced by the first one's verb (seeds 000, 004)."""
     first = items[0]
@@ -417,24 +433,8 @@ def build_commune(snap: Snapshot) -> PlanContext:
                         "draft it with `drafter new --commune NAME --year N`")
     b = _Builder(snap)
     commune, date = parts.unit, snap.date
-    when = date or snap.as_of
-    day = f"{date.day:02d}" if date else None
-    month = (f"{date.month:02d}" if date.month <= 2 else str(date.month)) if date else None
-    signed = {"place": commune.place, "d": day, "m": month, "y": when.year}
-    call = set(snap.kind.call_labels)
-    labels = {k: b.tr.label(k, **signed) for k in snap.labels if k not in call}
-    date_line = b.tr.label("date_line", **signed)
-
-    # The opening: the province's plan of the year (--parent, else the one its profile records, else a blank)
-    if parts.parent is not None:
-        so_ngay = b.tr.label("van_ban_so", number=parts.parent.number,
-                             ngay=nd30_date(parts.parent.date, snap.citation.date_format))
-        opening = b.labelled("preamble", "mo_dau", so_ngay=so_ngay)
-    elif parts.plan is not None:
-        opening = b.labelled("preamble", "mo_dau_cite", id=parts.plan)
-    else:
-        opening = b.labelled("preamble", "mo_dau",
-                             so_ngay=mark(b.tr.label("check_parent"), b.tr.label("parent_blank")))
+    labels, date_line = _dated_labels(b, commune.place)
+    opening = _opening(b, parts.parent, parts.plan)
     ban_hanh = b.para("para", snap.labels["ban_hanh"], "label", "labels.ban_hanh")
 
     body: list[Para] = []
@@ -504,22 +504,8 @@ def build_department(snap: Snapshot) -> PlanContext:
                         "draft it with `drafter new --agency NAME --kind K --province P --year N`")
     b = _Builder(snap)
     province, date = snap.unit, snap.date
-    when = date or snap.as_of
-    day = f"{date.day:02d}" if date else None
-    month = (f"{date.month:02d}" if date.month <= 2 else str(date.month)) if date else None
-    signed = {"place": province.place, "d": day, "m": month, "y": when.year}
-    call = set(snap.kind.call_labels)
-    labels = {k: b.tr.label(k, **signed) for k in snap.labels if k not in call}
-    date_line = b.tr.label("date_line", **signed)
-
-    if parts.parent is not None:
-        so_ngay = b.tr.label("van_ban_so", number=parts.parent.number,
-                             ngay=nd30_date(parts.parent.date, snap.citation.date_format))
-        opening = b.labelled("preamble", "mo_dau", so_ngay=so_ngay)
-    elif parts.plan is not None:
-        opening = b.labelled("preamble", "mo_dau_cite", id=parts.plan)
-    else:
-        opening = b.labelled("preamble", "mo_dau", so_ngay=mark(b.tr.label("check_parent"), b.tr.label("parent_blank")))
+    labels, date_line = _dated_labels(b, province.place)
+    opening = _opening(b, parts.parent, parts.plan)
     ban_hanh = b.para("para", snap.labels["ban_hanh"], "label", "labels.ban_hanh")
 
     body: list[Para] = []

@@ -15,6 +15,7 @@ from collections import ChainMap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from . import layers
 from . import models as m
 from .errors import DataError, Problems, UsageError
 from .loader import DataSet, _Recorder
@@ -88,21 +89,11 @@ def _merge(base: list, over: list) -> list:
     return out + [r for r in over if r.id in ids]
 
 
-def _shape(base: m.Shape, over: m.Shape) -> m.Shape:
-    return m.Shape.model_construct(
-        sections=over.sections if over.sections is not None else base.sections,
-        headings={**base.headings, **over.headings},
-        responsibility_number=over.responsibility_number or base.responsibility_number,
-        appendix_columns=over.appendix_columns or base.appendix_columns,
-        preamble=over.preamble or base.preamble,
-    )
-
-
 def merge_layer(base: m.Layer, over: m.Layer) -> m.Layer:
     """The province's layer with the overlay's rules over it (both already validated)."""
     fields = {name: _merge(getattr(base, name), getattr(over, name)) for name in _LAYER_LISTS}
     return m.Layer.model_construct(
-        shape=_shape(base.shape, over.shape), labels={**base.labels, **over.labels},
+        shape=layers.merge_shape(base.shape, over.shape), labels={**base.labels, **over.labels},
         values={**base.values, **over.values}, drop=[*base.drop, *over.drop],
         forms=over.forms or base.forms, departments=[*base.departments, *over.departments], **fields)
 

@@ -198,7 +198,7 @@ def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.
         targets = layers.merge(data.targets, layer.targets, dropped_ids, lname)
         resp = layers.merge(data.responsibilities, layer.responsibilities, dropped_ids, lname)
         rows = layers.merge(data.rows, layer.rows, dropped_ids, lname)
-        shape = _shape(data.document.shape, layer.shape)
+        shape = layers.merge_shape(data.document.shape, layer.shape)
 
         # -- apply dates, once
         body = _order(_when_tree(body, ok), shape)
@@ -235,18 +235,6 @@ def resolve(data: DataSet, kind: m.Kind, unit: m.Province, year: int, as_of: dt.
         data_root=data.root, dropped=dropped, collective=collective, proposal=proposal, replaces=replaces,
         _agencies=MappingProxyType(agencies),
         _citations=citations, _origins=origins)
-
-
-def _shape(national: m.Shape, local: m.Shape) -> m.Shape:
-    # model_construct: both shapes are validated already, and building a validator at draft time
-    # costs a warm run ~25 ms (pydantic's schema builder and its plugin lookup)
-    return m.Shape.model_construct(
-        sections=local.sections if local.sections is not None else national.sections,
-        headings={**national.headings, **local.headings},
-        responsibility_number=local.responsibility_number or national.responsibility_number,
-        appendix_columns=local.appendix_columns or national.appendix_columns,
-        preamble=local.preamble or national.preamble,
-    )
 
 
 def _area_titles(a: m.Area, shape: m.Shape) -> m.Area:
