@@ -238,3 +238,25 @@ def test_a_pre_merger_plan_for_a_merged_unit(tmp_path, monkeypatch):
            "Sở Khoa học và Công nghệ" in review
     d = CliRunner().invoke(main, ["new", "-p", "Tuyên Quang", "-y", "2026", "-o", "x.docx"])
     assert d.exit_code == 0, d.output
+
+
+def test_a_zip_bomb_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    """A .docx whose text unpacks to 40 MB (90 KB on disk) is refused at once, in bounded memory."""
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(build_fixture("004", "plain")))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"</w:body>", b"<w:p><w:r><w:t>" + b"a" * (40 * 2**20) + b"</w:t></w:r></w:p></w:body>")
+            z.writestr(info.filename, data)
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(buf.getvalue())
+    assert bomb.stat().st_size < 2**20
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["import", str(bomb), "-p", "Nam Định"])
+    assert r.exit_code == 2 and "too large for a plan" in r.output
+    assert not (tmp_path / "drafter-layers").exists()

@@ -18,6 +18,7 @@ MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 
 MAX_FILE = 50 * 1024 * 1024  # a plan is well under 5 MB; more is not a plan (or a zip bomb)
 MAX_UNZIPPED = 200 * 1024 * 1024
+MAX_XML = 10 * 2**20  # the XML parts of a plan (document.xml of a 60-page plan: ~2 MB; 10 MB parse in ~3 s, ~250 MB)
 
 _HINT = "give the plan as a .docx file (in Word: File › Save As › Word Document (*.docx))"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -107,6 +108,10 @@ def open_docx(data: bytes, name: str):
             names = set(z.namelist())
             if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED:
                 raise UsageError("the file unpacks to more than 200 MB, too large for a plan", name, _HINT)
+            # the XML is parsed into memory (~10× its size): a plan's text is well under a few MB
+            if sum(i.file_size for i in z.infolist() if i.filename.endswith((".xml", ".rels"))) > MAX_XML:
+                raise UsageError(f"its text (XML) unpacks to more than {MAX_XML // 2**20} MB, too large for a plan",
+                                 name, _HINT)
             if "word/document.xml" not in names:
                 raise UsageError(f"a zip archive but not a Word .docx ({_zip_kind(z, names)})", name, _HINT)
     except zipfile.BadZipFile:
