@@ -75,6 +75,9 @@ class Instrument(Strict):
     status: Status
     unverified: list[str] = []
     note: str | None = None
+    #: how real plans introduce it in their Căn cứ, where that differs from citation.yaml's verb for its
+    #: kind (a Bộ Nội vụ letter most plans cite with "Căn cứ", though letters are "Thực hiện" by default)
+    verb: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "Instrument":

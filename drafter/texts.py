@@ -177,9 +177,9 @@ class TextRenderer:
 
     def verb(self, ident: str) -> str:
         """How a preamble introduces the instrument: "Căn cứ" a legal basis, "Thực hiện" a guidance letter."""
-        kind = self.snap.cited(ident).instrument.kind
+        ins = self.snap.cited(ident).instrument
         verbs = self.snap.citation.verbs
-        return verbs.get(kind, verbs["default"])
+        return ins.verb or verbs.get(ins.kind, verbs["default"])
 
     def _full(self, ins: m.Instrument) -> str:
         self._refs.append(ins.id)

@@ -162,10 +162,14 @@ def test_dropped_rules_are_kept_with_their_reason_in_provenance(data):
 # --------------------------------------------------------------------------- citations in full
 
 
-def test_a_guidance_letter_is_introduced_with_thuc_hien(data):
+def test_a_guidance_letter_is_introduced_as_real_plans_introduce_it(data):
+    """A letter is "Thực hiện" by its kind (seed 004: "Thực hiện Công văn số 6459/BNV-CCHC"); a letter
+    real plans cite under "Căn cứ" says so in the registry (`verb`; seed 002 for 3759/BNV-CCHC)."""
     pre = [p.text for p in pipeline.plan_context(data, "Kon Tum", 2023).preamble]
     assert pre[0].startswith("Căn cứ Nghị quyết số 76/NQ-CP")
-    assert any(t.startswith("Thực hiện Công văn số 3759/BNV-CCHC") for t in pre)  # as seed 004 writes a letter
+    assert any(t.startswith("Căn cứ Công văn số 3759/BNV-CCHC") for t in pre)
+    nam_dinh = pipeline.plan_context(data, "Nam Định", 2021).preamble
+    assert any("Thực hiện Công văn số 6459/BNV-CCHC" in p.text for p in nam_dinh)
 
 
 @pytest.mark.parametrize("province,year,as_of,expected,absent", [
