@@ -355,7 +355,8 @@ def new(province: str | None, commune: str | None, agency: str | None, dept_kind
                f"as of {ctx.as_of:%d/%m/%Y}) "
                f"in {time.perf_counter() - started:.2f} s; provenance in {provenance.sidecar(target)}")
     if checks:
-        click.echo(f"{len(checks)} unverified mark(s) to check before signing (highlighted, with comments):")
+        # what the document itself flags, in the reader's language: the count is the document's comments
+        click.echo(f"{len(checks)} chỗ cần kiểm tra trước khi trình ký (tô vàng, có ghi chú trong văn bản):")
         counts: dict[str, int] = {}
         for c in checks:  # the same comment on several marks is listed once, with how many
             counts[c.what] = counts.get(c.what, 0) + 1

@@ -110,3 +110,26 @@ def test_no_temporary_files_left(run, tmp_path):
     run("new", "-p", "Kon Tum", "-y", "2024")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["KH-CCHC-2024-kon-tum.docx",
                                                           "KH-CCHC-2024-kon-tum.provenance.json"]
+
+
+def test_the_cli_lists_exactly_the_flags_the_document_holds(tmp_path):
+    """The count printed is the number of comments in the .docx, and the listed lines (each distinct
+    comment once, "(×n)" when repeated) add up to it; the listing is Vietnamese, as the comments are."""
+    import re
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from drafter.cli import main
+
+    out = tmp_path / "kh.docx"
+    r = CliRunner().invoke(main, ["new", "-p", "Kon Tum", "-y", "2024", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    head = next(line for line in r.output.splitlines() if "chỗ cần kiểm tra trước khi trình ký" in line)
+    count = int(head.split()[0])
+    with zipfile.ZipFile(out) as z:
+        comments = z.read("word/comments.xml").decode("utf-8").count("<w:comment ")
+    listed = [line for line in r.output.splitlines() if line.startswith("  - ")]
+    total = sum(int(m.group(1)) if (m := re.search(r"\(×(\d+)\)$", line)) else 1 for line in listed)
+    assert count == comments == total > 0
+    assert not any(re.search(r"\b(unverified|signed|check)\b", line) for line in listed)
