@@ -306,6 +306,15 @@ def title_block(doc, st: Styles, ten_loai: str, trich_yeu: str, reference: str |
     rule(doc, st.title, 4.75, st.title_rule)
 
 
+def opening(doc, st: Styles) -> None:
+    """The legal bases (or the plan implemented), one paragraph each, and the enacting sentence "… ban hành
+    Kế hoạch … như sau:", which keeps with section I."""
+    add(doc, "{%p for p in preamble %}", st.tag)
+    add(doc, "{{r p }}", st.preamble)
+    add(doc, "{%p endfor %}", st.tag)
+    add(doc, "{{r ban_hanh }}", st.body).paragraph_format.keep_with_next = True
+
+
 def body_loop(doc, st: Styles) -> None:
     """The plan's body: one paragraph per block; the block's kind picks the style."""
     add(doc, "{%p for p in body %}", st.tag)
@@ -432,11 +441,7 @@ def build_plan(out: Path) -> None:
     doc, st = new_document()
     header_block(doc, st)
     title_block(doc, st, "{{ labels.ten_loai }}", "{{ labels.trich_yeu }}")
-    # Legal bases and the enacting sentence
-    add(doc, "{%p for p in preamble %}", st.tag)
-    add(doc, "{{r p }}", st.preamble)
-    add(doc, "{%p endfor %}", st.tag)
-    add(doc, "{{r ban_hanh }}", st.body).paragraph_format.keep_with_next = True  # "… như sau:" heads section I
+    opening(doc, st)  # legal bases and the enacting sentence
     body_loop(doc, st)
     signature_block(doc, st)
     appendix(doc, st)
@@ -486,11 +491,7 @@ def build_commune(out: Path) -> None:
     # the date line at 13 pt (ND 30: 13–14): a commune's name is often longer than a province's
     doc.tables[0].cell(1, 1).paragraphs[0].style = st.head13
     title_block(doc, st, "{{ labels.ten_loai }}", "{{ labels.trich_yeu }}")
-    # "Thực hiện Kế hoạch số … của Ủy ban nhân dân tỉnh …;" and "Ủy ban nhân dân xã … ban hành …"
-    add(doc, "{%p for p in preamble %}", st.tag)
-    add(doc, "{{r p }}", st.preamble)
-    add(doc, "{%p endfor %}", st.tag)
-    add(doc, "{{r ban_hanh }}", st.body).paragraph_format.keep_with_next = True
+    opening(doc, st)  # "Thực hiện Kế hoạch số … của Ủy ban nhân dân tỉnh …;" and "… ban hành …"
     body_loop(doc, st)
     signature_block(doc, st)
     save(doc, out)
@@ -518,10 +519,7 @@ def build_department(out: Path) -> None:
             ind.set(qn("w:right"), str(int(Cm(2.2).twips)))
     hdr.cell(1, 0).paragraphs[0].style = st.head13
     title_block(doc, st, "{{ labels.ten_loai }}", "{{ labels.trich_yeu }}")
-    add(doc, "{%p for p in preamble %}", st.tag)
-    add(doc, "{{r p }}", st.preamble)
-    add(doc, "{%p endfor %}", st.tag)
-    add(doc, "{{r ban_hanh }}", st.body).paragraph_format.keep_with_next = True
+    opening(doc, st)
     body_loop(doc, st)
     signature_block(doc, st)
     save(doc, out)
