@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from . import models as m
 from .errors import DataError, Location, Problems
-from .loader import DataSet, load
+from .loader import DataSet, load, strings
 from .render import CHECK_STYLE, jinja_env
 from .textenv import TextLimitError, compiled, fit_plain, is_plain, limits, text_line
 from .textenv import names as used_names
@@ -398,28 +398,12 @@ def bad_char(text: str) -> str | None:
             f"\"\\x{ord(ch) & 0xff:02x}\" in a double-quoted string; a line break is \"\\n\", a tab \"\\t\")")
 
 
-def _collect(obj: object, out: list[str]) -> None:
-    """Append every string held in `obj` (mapping keys too) to `out`."""
-    if isinstance(obj, str):
-        out.append(obj)
-    elif isinstance(obj, BaseModel):
-        for v in obj.__dict__.values():  # its fields' values
-            _collect(v, out)
-    elif isinstance(obj, (list, tuple)):
-        for v in obj:
-            _collect(v, out)
-    elif isinstance(obj, Mapping):  # a dict, or the lazy mappings of a DataSet (cache.Lazy)
-        for k, v in obj.items():
-            _collect(k, out)
-            _collect(v, out)
-
-
 def check_characters(data: DataSet) -> Iterator[Finding]:
     """Every string of the data, texts and names alike, holds only characters a .docx can hold;
     each problem is located at the record holding it."""
-    everything: list[str] = []
-    _collect([data.citation, data.document, data.instruments, data.agencies, data.body, data.areas, data.targets,
-              data.responsibilities, data.rows, data.kinds, data.provinces, data.packs], everything)
+    everything = strings([data.citation, data.document, data.instruments, data.agencies, data.body, data.areas,
+                          data.targets, data.responsibilities, data.rows, data.kinds, data.provinces, data.packs],
+                         keys=True)
     if BAD_CHARS.search("\n".join(everything)) is None:
         return  # the usual case, found in one search (every edit re-runs this check: ~4 ms, not ~20)
     seen: set[tuple[object, str]] = set()

@@ -303,7 +303,7 @@ def _compiled(value: Any, known: dict[str, bytes]) -> dict[str, bytes]:
     if value is None:
         return {}
     code: dict[str, bytes] = {}
-    for text in dict.fromkeys(_strings(value)):
+    for text in dict.fromkeys(strings(value)):
         if text in known:
             code[text] = known[text]
             continue
@@ -576,25 +576,27 @@ def _is_dataset(d: DataSet) -> bool:
             and all(type(k) is str and isinstance(v, list) for k, v in d.names.items()))
 
 
-def _strings(obj: Any, out: list[str] | None = None) -> list[str]:
-    """Every string held in `obj` (texts, labels, formats; not mapping keys), for ahead-of-time
-    compiling. Appended to a list: a generator per node cost a first run ~15 ms."""
+def strings(obj: Any, out: list[str] | None = None, keys: bool = False) -> list[str]:
+    """Every string held in `obj` (texts, labels, formats; mapping keys too with `keys`), for ahead-of-time
+    compiling and for the character check. Appended to a list: a generator per node cost a first run ~15 ms."""
     out = [] if out is None else out
     if isinstance(obj, str):
         out.append(obj)
     elif isinstance(obj, BaseModel):
         for v in obj.__dict__.values():  # its fields' values
-            _strings(v, out)
+            strings(v, out, keys)
     elif isinstance(obj, (list, tuple)):
         for v in obj:
-            _strings(v, out)
-    elif isinstance(obj, (dict, abc.Mapping)):
-        for v in obj.values():
-            _strings(v, out)
+            strings(v, out, keys)
+    elif isinstance(obj, (dict, abc.Mapping)):  # a dict, or the lazy mappings of a DataSet (cache.Lazy)
+        for k, v in obj.items():
+            if keys:
+                strings(k, out, keys)
+            strings(v, out, keys)
     elif isinstance(obj, DataSet):
         for name in ("citation", "document", "instruments", "agencies", "body", "areas", "targets",
                      "responsibilities", "rows", "provinces", "kinds", "packs"):
-            _strings(getattr(obj, name), out)
+            strings(getattr(obj, name), out, keys)
     return out
 
 

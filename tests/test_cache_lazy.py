@@ -122,7 +122,7 @@ def test_a_text_that_does_not_compile_is_located_with_an_empty_or_a_warm_cache(m
 
 
 def test_the_names_noted_when_compiling_are_jinjas(data):
-    texts = [s for s in dict.fromkeys(loader._strings(data)) if not textenv.is_plain(s)]
+    texts = [s for s in dict.fromkeys(loader.strings(data)) if not textenv.is_plain(s)]
     assert len(texts) > 100
     for text in texts:
         textenv._NAMES.pop(text, None)
