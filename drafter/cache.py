@@ -165,34 +165,24 @@ def _prune(folder: Path, pattern: str, keep: int) -> None:
         pass
 
 
-def _model(cls: type, fields: dict, fields_set: Any, extra: Any, private: Any) -> Any:
-    """A pydantic model rebuilt from what its own __getstate__ holds, as its __setstate__ would do it,
-    without the state dict each model's pickle otherwise builds (a fifth faster to load)."""
-    obj = cls.__new__(cls)
-    setattr_ = object.__setattr__
-    setattr_(obj, "__dict__", fields)
-    setattr_(obj, "__pydantic_fields_set__", fields_set)
-    setattr_(obj, "__pydantic_extra__", extra)
-    setattr_(obj, "__pydantic_private__", private)
-    return obj
-
-
 class _Pickler(pickle.Pickler):
+    """Stores each validated model as its record (drafter.records): loading the entry then needs no
+    pydantic class. A record unpickles in C (object.__new__, then its fields into its __dict__)."""
+
     def __init__(self, file: Any) -> None:
-        from pydantic import BaseModel
+        from . import records
 
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.base = BaseModel
+        self.record, self.record_of = records.Record, records.record_of
 
     def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, self.base):
-            return _model, (type(obj), obj.__dict__, obj.__pydantic_fields_set__, obj.__pydantic_extra__,
-                            obj.__pydantic_private__)
+        if isinstance(obj, self.record):
+            return object.__new__, (self.record_of(type(obj)),), obj.__dict__
         return NotImplemented
 
 
 def dumps(value: Any) -> bytes:
-    """`value` pickled, its pydantic models as `_model` rebuilds them."""
+    """`value` pickled, its models as their records."""
     import io
 
     out = io.BytesIO()

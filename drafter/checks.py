@@ -15,9 +15,8 @@ from typing import Iterable, Iterator
 
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
-from pydantic import BaseModel
 
-from . import models as m
+from . import records as m
 from .errors import DataError, Location, Problems
 from .loader import DataSet, load, strings
 from .render import CHECK_STYLE, jinja_env
@@ -415,13 +414,13 @@ def check_characters(data: DataSet) -> Iterator[Finding]:
             if problem and (where, problem) not in seen:
                 seen.add((where, problem))
                 yield Finding(where, problem)
-        elif isinstance(obj, BaseModel):
+        elif isinstance(obj, m.Record):  # a model or its record: its fields are its __dict__
             ident = getattr(obj, "id", None) or getattr(obj, "role", None)
             if isinstance(ident, str) and ident in own:
                 where = own[ident]
-            for name in type(obj).model_fields:
+            for name, value in vars(obj).items():
                 if name not in skip:
-                    yield from walk(getattr(obj, name), where, own)
+                    yield from walk(value, where, own)
         elif isinstance(obj, Mapping):  # a dict, or the lazy mappings of a DataSet (cache.Lazy)
             for k, v in obj.items():
                 yield from walk(k, where, own)
@@ -648,7 +647,9 @@ def check_layers(data: DataSet) -> Iterator[Finding]:
 
     national = _national_ids(data)
     kinds = list(data.kinds.values())
-    empty = m.Layer()  # built once: each build validates (~30 µs, ~3 ms for every province)
+    from .models import Layer
+
+    empty = Layer()  # built once: each build validates (~30 µs, ~3 ms for every province)
     for p in data.provinces.values():
         lay = p.layer
         own = data.layer_origins.get(p.id, {})

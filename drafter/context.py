@@ -9,7 +9,7 @@ from typing import Any, Literal
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 
-from . import models as m
+from . import records as m
 from .errors import DataError
 from .resolve import DeptRow, DocRef, ResolvedTarget, Snapshot
 from .textenv import nd30_date

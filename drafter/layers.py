@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from . import models as m
+from . import records as m
 from .errors import DataError
 
 R = TypeVar("R")
@@ -86,12 +86,15 @@ def merge_tree(nodes: list[m.Node], overlay: list[m.LayerNode], dropped: set[str
     return tree
 
 
+_PLACEMENT = ("after", "before", "parent")  # LayerNode's fields that Node has not
+
+
 def _plain_node(o: m.Node) -> m.Node:
     """The node without its placement (after/before/parent). model_construct: the layer node is validated
     already, and building Node's validator at draft time costs a run ~25 ms."""
     if not isinstance(o, m.LayerNode):
         return o
-    fields = {name: getattr(o, name) for name in m.Node.model_fields}
+    fields = {name: v for name, v in vars(o).items() if name not in _PLACEMENT}
     fields["items"] = [_plain_node(i) for i in o.items]
     return m.Node.model_construct(**fields)
 

@@ -21,16 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
-from pydantic import BaseModel
-
-from . import models as m
+from . import records as m  # the run-time records; the models (pydantic) are imported to validate only
 from .cache import Lazy
 from .errors import DataError, Location, Problems
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from .yamlio import Positions
 
-T = TypeVar("T", bound=BaseModel)
+T = TypeVar("T", bound="BaseModel")
 
 
 @dataclass
@@ -64,16 +64,16 @@ class DataSet:
         return self.root / "templates" / kind.template
 
 
-#: The list files: file kind -> (its one top-level key, the model of each item).
-_LISTS: dict[str, tuple[str, type[BaseModel]]] = {
-    "instruments": ("instruments", m.Instrument),
-    "agencies": ("agencies", m.Agency),
-    "body": ("body", m.Node),
-    "areas": ("areas", m.Area),
-    "targets": ("targets", m.Target),
-    "responsibilities": ("responsibilities", m.Responsibility),
-    "rows": ("rows", m.AppendixRow),
-    "kinds": ("kinds", m.Kind),
+#: The list files: file kind -> (its one top-level key, the name of the model (and record) of each item).
+_LISTS: dict[str, tuple[str, str]] = {
+    "instruments": ("instruments", "Instrument"),
+    "agencies": ("agencies", "Agency"),
+    "body": ("body", "Node"),
+    "areas": ("areas", "Area"),
+    "targets": ("targets", "Target"),
+    "responsibilities": ("responsibilities", "Responsibility"),
+    "rows": ("rows", "AppendixRow"),
+    "kinds": ("kinds", "Kind"),
 }
 _NATIONAL = "rulepacks/national/"
 
@@ -177,6 +177,7 @@ class _Recorder:
 def _unit(root: Path, rel: str, kind: str, raw: bytes, compiled: dict[str, Any] | None = None) -> Unit:
     """Parse and validate the bytes `raw` of the data file `rel` (of `kind`, see `_files`); `compiled`
     holds code already compiled for some texts (of an earlier version of the file)."""
+    from . import models
     from .yamlio import parse
 
     r = _Recorder()
@@ -188,9 +189,9 @@ def _unit(root: Path, rel: str, kind: str, raw: bytes, compiled: dict[str, Any] 
         return Unit(None, r.log)
     value: Any = None
     if kind == "citation":
-        value = r.one(m.CitationFormats, data, pos, ())
+        value = r.one(models.CitationFormats, data, pos, ())
     elif kind == "document":
-        value = r.one(m.DocumentPack, data, pos, ())
+        value = r.one(models.DocumentPack, data, pos, ())
         if value is not None:
             for i, item in enumerate(value.preamble):
                 r.remember(item, pos, ("preamble", i))
@@ -204,7 +205,7 @@ def _unit(root: Path, rel: str, kind: str, raw: bytes, compiled: dict[str, Any] 
         value = _pack(r, data, pos, Path(rel).parent.name)
     else:
         top, model = _LISTS[kind]
-        value = r.items(data, pos, top, model)
+        value = r.items(data, pos, top, getattr(models, model))
         if kind == "kinds":
             _kind_origins(r, value, data, pos)
     return Unit(value, r.log, _compiled(value, compiled or {}))
@@ -226,9 +227,11 @@ def _kind_origins(r: _Recorder, kinds: list[m.Kind], data: Any, pos: Positions) 
 def _pack(r: _Recorder, data: Any, pos: Positions, name: str) -> m.Pack | m.DepartmentPack | None:
     """A pack of its own (rulepacks/<name>/pack.yaml); its rules located in the scope "pack:<name>". A pack
     with `documents:` holds several kinds of document (a department's plans: m.DepartmentPack)."""
+    from . import models
+
     scope = f"pack:{name}"
     if isinstance(data, dict) and "documents" in data:
-        dept = r.one(m.DepartmentPack, data, pos, ())
+        dept = r.one(models.DepartmentPack, data, pos, ())
         if dept is not None:
             for kind, doc in dept.documents.items():
                 for j, node in enumerate(doc.body):
@@ -249,7 +252,7 @@ def _pack(r: _Recorder, data: Any, pos: Positions, name: str) -> m.Pack | m.Depa
             for key in ("labels", "scope", "profiles"):
                 r.at(scope, key, pos.at((key,)))
         return dept
-    value = r.one(m.Pack, data, pos, ())
+    value = r.one(models.Pack, data, pos, ())
     if value is not None:
         for j, node in enumerate(value.body):
             r.remember(node, pos, ("body", j), scope)
@@ -261,9 +264,11 @@ def _pack(r: _Recorder, data: Any, pos: Positions, name: str) -> m.Pack | m.Depa
 
 
 def _province(r: _Recorder, data: Any, pos: Positions, stem: str) -> m.Province | None:
+    from . import models
+
     if not r.top(data, pos, "province"):
         return None
-    p = r.one(m.Province, data["province"], pos, ("province",))
+    p = r.one(models.Province, data["province"], pos, ("province",))
     if p is None:
         return None
     if p.id != stem:
@@ -333,7 +338,7 @@ def _limits() -> str:
 
 
 #: The type of a unit's value for each single-record kind (the list kinds hold lists of their model).
-_SINGLE: dict[str, type[BaseModel]] = {"citation": m.CitationFormats, "document": m.DocumentPack,
+_SINGLE: dict[str, type | tuple[type, ...]] = {"citation": m.CitationFormats, "document": m.DocumentPack,
                                        "province": m.Province, "pack": (m.Pack, m.DepartmentPack)}
 
 
@@ -351,7 +356,7 @@ def _is_unit(value: Any, kind: str) -> bool:
         return True
     if kind in _SINGLE:
         return isinstance(value.value, _SINGLE[kind])
-    model = _LISTS[kind][1]
+    model = getattr(m, _LISTS[kind][1])
     return isinstance(value.value, list) and all(isinstance(v, model) for v in value.value)
 
 
@@ -582,7 +587,7 @@ def strings(obj: Any, out: list[str] | None = None, keys: bool = False) -> list[
     out = [] if out is None else out
     if isinstance(obj, str):
         out.append(obj)
-    elif isinstance(obj, BaseModel):
+    elif isinstance(obj, m.Record):  # a model or its record
         for v in obj.__dict__.values():  # its fields' values
             strings(v, out, keys)
     elif isinstance(obj, (list, tuple)):

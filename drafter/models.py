@@ -12,17 +12,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from . import records as r
+from .records import CITED_FIELDS  # noqa: F401  (re-exported)
+
 Status = Literal["V", "P", "U"]
-#: Fields of an instrument that a citation prints; if one is unverified the citation is marked.
-CITED_FIELDS = ("number", "kind", "issuer", "signed", "title")
 
 
 class Strict(BaseModel):
-    # defer_build: a run served from the cache never validates, so it need not build validators.
+    # Each model also derives from its record (drafter.records), which gives it its behaviour; the cache
+    # stores records, so a run served from it imports no model. defer_build: a run that validates one
+    # edited file builds the validators of that file's models only.
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
-class When(Strict):
+class When(Strict, r.When):
     """When a rule applies. Dates compare with the drafting (as-of) date; years with the plan year.
 
     `from` is inclusive, `until` exclusive: a rule with until 2025-07-01 is gone for a plan drafted
@@ -34,17 +37,6 @@ class When(Strict):
     min_year: int | None = None
     max_year: int | None = None
 
-    def applies(self, as_of: dt.date, year: int) -> bool:
-        if self.from_ is not None and as_of < self.from_:
-            return False
-        if self.until is not None and as_of >= self.until:
-            return False
-        if self.min_year is not None and year < self.min_year:
-            return False
-        if self.max_year is not None and year > self.max_year:
-            return False
-        return True
-
 
 def ALWAYS() -> When:  # noqa: N802 - reads as a constant in field defaults
     """A rule with no `when:` applies at every date (a factory, so importing builds no model)."""
@@ -54,7 +46,7 @@ def ALWAYS() -> When:  # noqa: N802 - reads as a constant in field defaults
 # --------------------------------------------------------------------------- legal_refs/
 
 
-class Instrument(Strict):
+class Instrument(Strict, r.Instrument):
     """One legal instrument, recorded once. `title` is written as plans cite it, after the issuer
     ("ban hành Chương trình …", "về thực hiện …"); for a Luật it is the law's name."""
 
@@ -91,14 +83,8 @@ class Instrument(Strict):
             raise ValueError("status P needs `unverified` fields or a `note` saying what is unverified")
         return self
 
-    def unverified_cited(self) -> list[str]:
-        """Which printed parts of a citation are not verified (all of them when status is U)."""
-        if self.status == "U":
-            return list(CITED_FIELDS)
-        return [f for f in CITED_FIELDS if f in self.unverified]
 
-
-class CitationFormats(Strict):
+class CitationFormats(Strict, r.CitationFormats):
     """Jinja formats for a full citation, by instrument kind; `default` for the others."""
 
     date_format: str
@@ -125,12 +111,12 @@ class CitationFormats(Strict):
 # --------------------------------------------------------------------------- rulepacks/national
 
 
-class Named(Strict):
+class Named(Strict, r.Named):
     name: str
     when: When = Field(default_factory=ALWAYS)
 
 
-class Agency(Strict):
+class Agency(Strict, r.Agency):
     """An agency named by role. Names may change over time; a role may end (`until`) and pass its
     duties to a successor role (`merged_into`)."""
 
@@ -142,7 +128,7 @@ class Agency(Strict):
     note: str | None = None
 
 
-class DatedValue(Strict):
+class DatedValue(Strict, r.DatedValue):
     """A target value from a date on, with the instrument it comes from (OpenFisca-style)."""
 
     from_: dt.date = Field(alias="from")
@@ -156,7 +142,7 @@ class DatedValue(Strict):
     note: str | None = None
 
 
-class Target(Strict):
+class Target(Strict, r.Target):
     id: str
     area: str
     text: str
@@ -166,13 +152,13 @@ class Target(Strict):
     when: When = Field(default_factory=ALWAYS)
 
 
-class Task(Strict):
+class Task(Strict, r.Task):
     id: str
     text: str
     when: When = Field(default_factory=ALWAYS)
 
 
-class Area(Strict):
+class Area(Strict, r.Area):
     id: str
     number: int
     title: str
@@ -180,7 +166,7 @@ class Area(Strict):
     tasks: list[Task]
 
 
-class Node(Strict):
+class Node(Strict, r.Node):
     """One block of the plan body. `kind` gives its style and numbering; `include` expands a list
     from the rule pack (targets, areas, responsibilities) at that point."""
 
@@ -200,13 +186,13 @@ class Node(Strict):
         return self
 
 
-class ResponsibilityItem(Strict):
+class ResponsibilityItem(Strict, r.ResponsibilityItem):
     id: str
     text: str
     when: When = Field(default_factory=ALWAYS)
 
 
-class Responsibility(Strict):
+class Responsibility(Strict, r.Responsibility):
     """A numbered block of section III. `heading` is a Jinja text (usually the agency name);
     `inline` renders "N. Heading: item" on one line, as the seeds do for small blocks."""
 
@@ -217,7 +203,7 @@ class Responsibility(Strict):
     when: When = Field(default_factory=ALWAYS)
 
 
-class AppendixRow(Strict):
+class AppendixRow(Strict, r.AppendixRow):
     id: str
     area: str
     task: str
@@ -234,12 +220,12 @@ class AppendixRow(Strict):
     when: When = Field(default_factory=ALWAYS)
 
 
-class Recipient(Strict):
+class Recipient(Strict, r.Recipient):
     text: str
     when: When = Field(default_factory=ALWAYS)
 
 
-class DocumentPack(Strict):
+class DocumentPack(Strict, r.DocumentPack):
     """Labels and fixed wording of the document; all Jinja strings."""
 
     labels: dict[str, str]
@@ -249,7 +235,7 @@ class DocumentPack(Strict):
     noi_nhan: list[Recipient]
 
 
-class PreambleItem(Strict):
+class PreambleItem(Strict, r.PreambleItem):
     id: str
     cite: str  # instrument id; a replaced instrument is cited by its successor
     when: When = Field(default_factory=ALWAYS)
@@ -258,7 +244,7 @@ class PreambleItem(Strict):
 # --------------------------------------------------------------------------- rulepacks/provinces
 
 
-class Signer(Strict):
+class Signer(Strict, r.Signer):
     authority: Literal["TM", "KT"] = "TM"
     title: str  # CHỦ TỊCH / PHÓ CHỦ TỊCH
     name: str
@@ -267,7 +253,7 @@ class Signer(Strict):
     source: str
 
 
-class Province(Strict):
+class Province(Strict, r.Province):
     """A provincial-level unit as it existed in a period. A unit that changed in the 2025 merger has
     one record before (until 2025-07-01) and one after (from 2025-07-01)."""
 
@@ -297,14 +283,14 @@ class Province(Strict):
     note: str | None = None
 
 
-class ProvincePlan(Strict):
+class ProvincePlan(Strict, r.ProvincePlan):
     """The province's CCHC plan for one plan year, as the registry records it."""
 
     year: int = Field(ge=2021, le=2035)
     cite: str  # instrument id
 
 
-class ProvinceTask(Strict):
+class ProvinceTask(Strict, r.ProvinceTask):
     """A local task added to one of the seven areas (e.g. a provincial regulation to keep applying)."""
 
     id: str
@@ -318,7 +304,7 @@ class ProvinceTask(Strict):
 # --------------------------------------------------------------------------- layers and shape
 
 
-class Placed(Strict):
+class Placed(Strict, r.Placed):
     """Where an overlay rule goes when it is new, or moves to when it replaces one: after or before
     a sibling rule of the same list (default: where the replaced rule was, or at the end)."""
 
@@ -326,32 +312,32 @@ class Placed(Strict):
     before: str | None = None
 
 
-class LayerNode(Node, Placed):
+class LayerNode(Node, Placed, r.LayerNode):
     """A body node of a layer. Same id as a national node: replaces it (with its children);
     a new id: added under `parent` (a node id; default: top level)."""
 
     parent: str | None = None
 
 
-class LayerTarget(Target, Placed):
+class LayerTarget(Target, Placed, r.LayerTarget):
     pass
 
 
-class LayerResponsibility(Responsibility, Placed):
+class LayerResponsibility(Responsibility, Placed, r.LayerResponsibility):
     pass
 
 
-class LayerItem(ResponsibilityItem, Placed):
+class LayerItem(ResponsibilityItem, Placed, r.LayerItem):
     """An item added to (or replacing one of) a national block of Tổ chức thực hiện."""
 
     block: str
 
 
-class LayerRow(AppendixRow, Placed):
+class LayerRow(AppendixRow, Placed, r.LayerRow):
     pass
 
 
-class Drop(Strict):
+class Drop(Strict, r.Drop):
     """A national rule this province leaves out, and why (the reason is kept in provenance)."""
 
     id: str
@@ -359,7 +345,7 @@ class Drop(Strict):
     when: When = Field(default_factory=ALWAYS)  # e.g. only for the plans the province's own plan covers
 
 
-class AppendixColumn(Strict):
+class AppendixColumn(Strict, r.AppendixColumn):
     """One column of the appendix table: `key` names the row field it shows; `label` is its header
     (a Jinja text); `default` fills rows that give no value (e.g. "Năm {{ year }}")."""
 
@@ -371,7 +357,7 @@ class AppendixColumn(Strict):
     align: Literal["left", "center"] = "left"
 
 
-class Shape(Strict):
+class Shape(Strict, r.Shape):
     """The plan's own shape: which top-level sections, in what order, under which headings; how the
     agency blocks of Tổ chức thực hiện are numbered; and the appendix's columns."""
 
@@ -384,7 +370,7 @@ class Shape(Strict):
     preamble: Literal["each", "joined"] | None = None
 
 
-class Layer(Strict):
+class Layer(Strict, r.Layer):
     """A province's overlay of the national pack. Each list merges by rule id: same id replaces,
     a new id adds, `drop` removes (with a reason)."""
 
@@ -407,7 +393,7 @@ class Layer(Strict):
     departments: list["DepartmentLocal"] = []
 
 
-class FormChoice(Strict):
+class FormChoice(Strict, r.FormChoice):
     """A province's form of issuing the plan: a document kind of rulepacks/kinds.yaml, and who issues
     it: the Chủ tịch (`chu_tich`) or the Ủy ban nhân dân as a collective body (`ubnd`)."""
 
@@ -422,7 +408,7 @@ class FormChoice(Strict):
 # --------------------------------------------------------------------------- local layers (drafter import)
 
 
-class ProfileOverlay(Strict):
+class ProfileOverlay(Strict, r.ProfileOverlay):
     """What a local layer replaces in a province's profile: the fields it gives (not None)."""
 
     signers: list[Signer] | None = None
@@ -433,7 +419,7 @@ class ProfileOverlay(Strict):
     systems: dict[str, str] = {}
 
 
-class Overlay(Strict):
+class Overlay(Strict, r.Overlay):
     """A local layer (a file of a layers folder, written by `drafter import`): a province's own plan as
     its last signed plan shows it, over the shipped profile and layer. Its rules merge over the
     province's layer by rule id; its instruments join the registry (status P: seen in one plan)."""
@@ -449,7 +435,7 @@ class Overlay(Strict):
 # --------------------------------------------------------------------------- document kinds
 
 
-class Kind(Strict):
+class Kind(Strict, r.Kind):
     """A document kind, declared in rulepacks/kinds.yaml: its template, rule pack, builder and the
     names its template may use."""
 
@@ -474,7 +460,7 @@ class Kind(Strict):
 # --------------------------------------------------------------------------- rule packs of their own
 
 
-class PackNode(Strict):
+class PackNode(Strict, r.PackNode):
     """One block of the body of a pack's document (rulepacks/<pack>/pack.yaml). The kinds of a body
     Node, and two more: `sub` ("+ …" under a bullet, seed 001) and `target`: a target of the province's
     plan (`target:` its id), worded for the unit, printed with the province's figure for the year."""
@@ -495,14 +481,14 @@ class PackNode(Strict):
         return self
 
 
-class PackScope(Strict):
+class PackScope(Strict, r.PackScope):
     """When the pack's document exists (drafting date, plan year), and why not otherwise."""
 
     when: When
     reason: str = Field(min_length=3)
 
 
-class Pack(Strict):
+class Pack(Strict, r.Pack):
     """The rule pack of a document drafted for a unit below the province: the commune plan
     (rulepacks/commune/pack.yaml). Its labels go over document.yaml's; its body is the whole document."""
 
@@ -517,7 +503,7 @@ class Pack(Strict):
 # --------------------------------------------------------------------------- a department's plans
 
 
-class DeptNode(Strict):
+class DeptNode(Strict, r.DeptNode):
     """One block of a department's plan (rulepacks/department/pack.yaml). The kinds of a pack's body, and:
     `item` (a khoản without a title: numbered as one, in body text, not bold (ND 30));
     `activity` (an activity of the plan, numbered as a khoản, then "- Đơn vị chủ trì thực hiện: …",
@@ -548,7 +534,7 @@ class DeptNode(Strict):
         return self
 
 
-class DeptUnit(Strict):
+class DeptUnit(Strict, r.DeptUnit):
     """An internal unit of a department (Văn phòng Sở, Phòng …, Chi cục …, Trung tâm …), under a slot id
     that activities and assignments name. `status` says whether its name was seen in a source for that
     period (V), partly (P) or not (U); an unverified name is highlighted where it prints."""
@@ -563,7 +549,7 @@ class DeptUnit(Strict):
     when: When = Field(default_factory=ALWAYS)
 
 
-class DeptProfile(Strict):
+class DeptProfile(Strict, r.DeptProfile):
     """A department (a role of agencies.yaml) as its own plans present it: the abbreviation of its
     ký hiệu ("SKHCN"), its head's and deputy's titles, how texts call it for short ("Sở"), its units, which
     unit answers for each area's rows (`assign`: area id or row id -> unit slot) and its own activities.
@@ -582,7 +568,7 @@ class DeptProfile(Strict):
     note: str | None = None
 
 
-class DeptDocument(Strict):
+class DeptDocument(Strict, r.DeptDocument):
     """One kind of a department's plan: its labels (over the pack's), Nơi nhận and body."""
 
     labels: dict[str, str] = {}
@@ -590,7 +576,7 @@ class DeptDocument(Strict):
     body: list[DeptNode] = Field(min_length=1)
 
 
-class DepartmentPack(Strict):
+class DepartmentPack(Strict, r.DepartmentPack):
     """rulepacks/department/pack.yaml: the plans a department (sở, ban, ngành) issues to implement the
     province's plan: its own CCHC plan and its CCHC propaganda plan (document kinds by id)."""
 
@@ -606,7 +592,7 @@ class DepartmentPack(Strict):
     profiles: list[DeptProfile] = Field(min_length=1)
 
 
-class DepartmentLocal(Strict):
+class DepartmentLocal(Strict, r.DepartmentLocal):
     """A province's own facts about one of its departments: units (a same id replaces the national one),
     assignments, activities and signers."""
 

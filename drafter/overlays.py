@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import layers
-from . import models as m
+from . import records as m  # the models (pydantic) only validate an overlay file: see read()
 from .errors import DataError, Problems, UsageError
 from .loader import DataSet, _Recorder
 
@@ -46,11 +46,12 @@ def files(layers: Path) -> list[Path]:
 
 def read(path: Path) -> tuple[m.Overlay, dict[str, Any], dict[str, Any]]:
     """(the overlay, its rules' origins, its instruments' origins) of one file; located errors."""
+    from .models import Overlay
     from .yamlio import parse, read_bytes
 
     data, pos = parse(path, read_bytes(path))
     r = _Recorder()
-    ov = r.one(m.Overlay, data.get("overlay") if isinstance(data, dict) else None, pos, ("overlay",)) \
+    ov = r.one(Overlay, data.get("overlay") if isinstance(data, dict) else None, pos, ("overlay",)) \
         if r.top(data, pos, "overlay") else None
     errors = [e[1] for e in r.log if e[0] == "error"]
     if errors or ov is None:

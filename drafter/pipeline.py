@@ -12,7 +12,7 @@ from . import context, selection
 from .context import PlanContext
 from .errors import DataError, Problems, UsageError
 from .loader import DataSet, load_cached
-from .models import Kind
+from .records import Kind
 from .render import render_docx
 from .resolve import DocRef, Snapshot, resolve, resolve_commune, resolve_department
 from .resources import default_data_dir
@@ -215,7 +215,7 @@ def department_kind(data: DataSet, option: str | None) -> Kind:
 
 
 def department_pack(data: DataSet, kind: Kind):
-    from .models import DepartmentPack
+    from .records import DepartmentPack
 
     pack = data.packs.get(kind.pack)
     if not isinstance(pack, DepartmentPack):

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from . import layers
-from . import models as m
+from . import records as m
 from . import selection as sel
 from .errors import DataError, Location
 from .loader import DataSet

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from . import models as m
+from . import records as m
 from .errors import DataError, UsageError
 from .loader import DataSet, name_key  # name_key: what names match (see DataSet.names)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from jinja2 import TemplateError
 
-from . import models as m
+from . import records as m
 from .errors import DataError, Location
 from .textenv import TextLimitError, compiled, fit_plain, is_plain, limits, nd30_date, rendering, text_line
 
