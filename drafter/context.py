@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, field, replace
 from functools import lru_cache
 
 from . import records as m
 from .errors import DataError
+from .frozen import record
 from .resolve import DeptRow, DocRef, ResolvedTarget, Snapshot
 from .textenv import nd30_date
 from .texts import Rendered, TextRenderer, mark
@@ -20,9 +21,9 @@ VN_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
 ROMAN = "I II III IV V VI VII VIII IX X XI XII".split()
 
 
-# The context is plain frozen dataclasses: built from validated data, it needs no validation of
-# its own, and a cold run then pays nothing to build validators for it.
-frozen = dataclass(frozen=True, kw_only=True, slots=True)
+# The context is plain frozen dataclasses (drafter.frozen: cheaper to create): built from validated
+# data, it needs no validation of its own.
+frozen = record(kw_only=True)
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .frozen import record
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@record
 class Location:
     path: Path | str
     line: int | None = None  # 1-based

@@ -7,7 +7,7 @@ once, by the resolver."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .frozen import record
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from . import records as m
@@ -26,7 +26,7 @@ class PlacementError(DataError):
         self.rule = rule
 
 
-@dataclass(frozen=True)
+@record
 class Dropped:
     id: str
     reason: str

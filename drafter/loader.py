@@ -17,13 +17,14 @@ import os
 import re
 import unicodedata
 from collections import abc
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from . import records as m  # the run-time records; the models (pydantic) are imported to validate only
 from .cache import Lazy
 from .errors import DataError, Location, Problems
+from .frozen import record
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="BaseModel")
 
 
-@dataclass
+@record(frozen=False)
 class DataSet:
     """The validated data. The registry's instruments, the provinces and their layers' origins are
     `cache.Lazy` mappings: cached, each record is unpickled when first used."""
@@ -96,7 +97,7 @@ def _files(root: Path) -> list[tuple[str, str]]:
     ]
 
 
-@dataclass
+@record(frozen=False)
 class Unit:
     """What one data file contributes, computed from its bytes alone (so it can be cached per file).
 

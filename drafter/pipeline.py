@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -11,6 +10,7 @@ from typing import Callable
 from . import context, selection
 from .context import PlanContext
 from .errors import DataError, Problems, UsageError
+from .frozen import record
 from .loader import DataSet, load_cached
 from .records import Kind
 from .render import render_docx
@@ -26,7 +26,7 @@ BUILDERS: dict[str, Callable[[Snapshot], PlanContext]] = {"plan": context.build,
                                                           "department": context.build_department}
 
 
-@dataclass(frozen=True)
+@record
 class Draft:
     context: PlanContext
     docx: bytes

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -18,10 +18,11 @@ from . import layers
 from . import records as m
 from . import selection as sel
 from .errors import DataError, Location
+from .frozen import record
 from .loader import DataSet
 
 
-@dataclass(frozen=True)
+@record
 class Origin:
     """Where a rule was defined: its layer ("national" or a province id) and file:line."""
 
@@ -29,7 +30,7 @@ class Origin:
     where: Location | None
 
 
-@dataclass(frozen=True)
+@record
 class TargetValue:
     """A target's value for the plan year, or None with what the reader must fill in."""
 
@@ -39,19 +40,19 @@ class TargetValue:
     previous: m.DatedValue | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ResolvedTarget:
     target: m.Target
     value: TargetValue
 
 
-@dataclass(frozen=True)
+@record
 class ResolvedArea:
     area: m.Area
     tasks: tuple[m.Task | m.ProvinceTask, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Citation:
     """An instrument as cited at the drafting date: the chain of replacements that leads to the one in
     force (last), and the amendments of that one already signed."""
@@ -64,7 +65,7 @@ class Citation:
         return self.chain[-1]
 
 
-@dataclass(frozen=True)
+@record
 class DocRef:
     """A document named by its number and date (`--proposal`, `--replaces`): "125/TTr-SNV", 2023-12-10."""
 
@@ -72,7 +73,7 @@ class DocRef:
     date: dt.date
 
 
-@dataclass(frozen=True)
+@record
 class CommuneParts:
     """What a commune's plan adds to its province's snapshot: the unit (drafter.communes.Commune), the
     pack's body with its dates applied, the province's targets its plan gives to cấp xã for the year
@@ -85,7 +86,7 @@ class CommuneParts:
     plan: str | None = None  # instrument id of the province's plan for the year, signed by the drafting date
 
 
-@dataclass(frozen=True)
+@record
 class DeptRow:
     """A row of the province's plan that a department leads (`part` "lead") or cooperates on ("coop"),
     given to one of its units (a slot of its profile)."""
@@ -95,7 +96,7 @@ class DeptRow:
     unit: str
 
 
-@dataclass(frozen=True)
+@record
 class DepartmentParts:
     """What a department's plan adds to its province's snapshot: the agency (its role and profile at the
     drafting date, the province's own units over the national ones), the document's body with its dates
@@ -123,7 +124,7 @@ class DepartmentParts:
     plan: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Snapshot:
     kind: m.Kind
     unit: m.Province

@@ -8,13 +8,14 @@ Every answer comes from the snapshot: nothing here asks what was in force when."
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Callable
 
 from jinja2 import TemplateError
 
 from . import records as m
 from .errors import DataError, Location
+from .frozen import record
 from .textenv import TextLimitError, compiled, fit_plain, is_plain, limits, nd30_date, rendering, text_line
 
 if TYPE_CHECKING:
@@ -87,13 +88,13 @@ def limit_error(exc: TextLimitError, source: str, where: Location | str | None) 
     return DataError(f"{exc.message}{f' (line {line} of the text)' if line else ''}", where, exc.hint)
 
 
-@dataclass
+@record(frozen=False)
 class Segment:
     text: str
     check: str | None = None  # what the reader must verify, if anything
 
 
-@dataclass
+@record(frozen=False)
 class Rendered:
     segments: list[Segment]
     refs: list[str] = field(default_factory=list)
