@@ -70,8 +70,10 @@ def _version() -> str:
 
 _SALT: list[str] = []
 #: The libraries whose code shapes what is cached: the pickled models (pydantic), the compiled Jinja code
-#: (jinja2, markupsafe), the template's code and XML (docxtpl), what YAML reads as (ruamel and its C parser).
-_LIBRARIES = ("pydantic", "pydantic_core", "jinja2", "markupsafe", "docxtpl", "ruamel.yaml", "_ruamel_yaml")
+#: (jinja2, markupsafe), the template's code, XML and package plan (docxtpl, python-docx, lxml), what YAML
+#: reads as (ruamel and its C parser).
+_LIBRARIES = ("pydantic", "pydantic_core", "jinja2", "markupsafe", "docxtpl", "docx", "lxml", "ruamel.yaml",
+              "_ruamel_yaml")
 
 
 def code_salt() -> str:

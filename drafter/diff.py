@@ -20,7 +20,7 @@ from .context import Para, PlanContext
 from docx.text.paragraph import Paragraph
 
 from .docx_text import blocks, open_docx
-from .render import save_deterministic
+from .docx_package import save_deterministic
 
 AUTHOR = "drafter"
 

@@ -11,7 +11,8 @@
   two to each other): what depends on the template alone is worked out once per template and kept by
   drafter.cache.memo — how python-docx reads the package, and the written, deflated bytes of every
   part no plan changes (styles, theme, numbering, settings, fonts, headers without tags …): those are
-  neither read, parsed, serialised nor deflated per draft. The rendered body is parsed inside the
+  neither read, parsed, serialised nor deflated per draft (drafter.docx_package opens and writes the
+  package from that plan). The rendered body is parsed inside the
   document rather than moved into it, and python-docx's per-element helpers give way to plain lxml
   where they cost most (comments, highlights, the appendix's widths).
 """
@@ -21,15 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import struct
-import zipfile
 import zlib
 from html import escape
 from typing import Any, Mapping
 
 from docx.enum.text import WD_COLOR_INDEX
 from docx.opc.constants import CONTENT_TYPE as CT
-from docx.opc.part import Part, PartFactory, XmlPart
+from docx.opc.part import XmlPart
 from docx.oxml.ns import qn
 from docx.oxml.parser import element_class_lookup, parse_xml
 from docx.text.paragraph import Paragraph
@@ -40,9 +39,9 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
 from .context import Column, Para, PlanContext, Run
+from .docx_package import Member, StaticPart, deflate, save_deterministic, unmarshal
 from .errors import DataError, Location
 
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 COMMENT_AUTHOR = "drafter"
 CHECK_STYLE = "KHCheck"  # character style of the template: yellow highlight
 
@@ -169,9 +168,9 @@ class _Template(DocxTemplate):
             elt.attrib["id"] = str(self.docx_ids_index)
 
     def get_headers_footers(self, uri: str) -> Any:
-        """The headers (footers) to render: not those the template alone decides (_StaticPart)."""
+        """The headers (footers) to render: not those the template alone decides (StaticPart)."""
         for rel_key, rel in self.docx._part.rels.items():
-            if rel.reltype == uri and not isinstance(rel.target_part, _StaticPart) and rel.target_part.blob:
+            if rel.reltype == uri and not isinstance(rel.target_part, StaticPart) and rel.target_part.blob:
                 yield rel_key, rel.target_part
 
     def render_properties(self, context: Any, jinja_env: Any = None) -> None:
@@ -333,70 +332,14 @@ def render_docx(template_bytes: bytes, ctx: PlanContext, template_name: str = "t
 _DYNAMIC = frozenset({CT.WML_DOCUMENT_MAIN, CT.OPC_CORE_PROPERTIES, CT.WML_COMMENTS, _FOOTNOTES})
 _HDRFTR = (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI)
 
-#: (crc32, size, deflated bytes) of a zip member, as the writer stores it
-Member = tuple[int, int, bytes]
-
-
-class _StaticPart(Part):
-    """A part written as the template alone decides (see `_static_members`): neither parsed nor
-    even read from the template unless something asks for its bytes."""
-
-    def __init__(self, partname: Any, content_type: str, template: bytes, package: Any) -> None:
-        super().__init__(partname, content_type, package=package)
-        self._template = template
-
-    @property
-    def blob(self) -> bytes:  # the template's bytes (what is written comes from the cache)
-        return zipfile.ZipFile(io.BytesIO(self._template)).read(self.partname.membername)
-
-
-class _Rel:
-    """A relationship as python-docx's package reader hands it to its Unmarshaller."""
-
-    __slots__ = ("reltype", "rId", "is_external", "target_ref", "target_partname")
-
-    def __init__(self, reltype: str, rid: str, is_external: bool, target: str) -> None:
-        self.reltype, self.rId, self.is_external = reltype, rid, is_external
-        self.target_ref = target if is_external else None
-        self.target_partname = None if is_external else target
-
-
-class _PlanReader:
-    """python-docx's PackageReader (the two generators its Unmarshaller reads), from a package plan
-    (`_package_plan`): no zip, content types or relationships to read and parse."""
-
-    def __init__(self, plan: Mapping[str, Any]) -> None:
-        self._plan = plan
-
-    def iter_sparts(self) -> Any:
-        from docx.opc.packuri import PackURI
-
-        for name, content_type, reltype, blob in self._plan["parts"]:
-            yield PackURI(name), content_type, reltype, blob
-
-    def iter_srels(self) -> Any:
-        for source, reltype, rid, is_external, target in self._plan["rels"]:
-            yield source, _Rel(reltype, rid, is_external, target)
-
 
 def _open(template: bytes) -> tuple["_Template", Mapping[str, Member]]:
     """The template as docxtpl opens it (`Document(…)`), from its package plan (a pure function of
     its bytes, kept by drafter.cache.memo): the parts `_static_members` lists are left unparsed."""
-    from docx.opc.package import Unmarshaller
-    from docx.package import Package
-
     from .cache import memo
 
     plan: Mapping[str, Any] = memo("docx", _static_key(template), lambda: _package_plan(template))
-
-    def load(partname: Any, content_type: str, reltype: str, blob: bytes | None, package: Any) -> Part:
-        if blob is None:
-            return _StaticPart(partname, content_type, template, package)
-        return PartFactory(partname, content_type, reltype, blob, package)
-
-    package = Package()
-    Unmarshaller.unmarshal(_PlanReader(plan), package, load)
-    part = package.main_document_part
+    part = unmarshal(plan, template).main_document_part
     if part.content_type != CT.WML_DOCUMENT_MAIN:  # as docx.Document checks
         raise ValueError(f"file is not a Word file, content type is '{part.content_type}'")
     tpl = _Template(io.BytesIO(template))
@@ -478,85 +421,8 @@ def _static_members(template: bytes) -> dict[str, Member]:
             encoding = tpl.get_headers_footers_encoding(xml)
             xml = tpl.render_xml_part(tpl.patch_xml(xml), part, {}, env)
             blob = XmlPart.load(part.partname, part.content_type, xml.encode(encoding), part.package).blob
-        out[part.partname.membername] = _deflate(blob)
+        out[part.partname.membername] = deflate(blob)
     return out
-
-
-# --------------------------------------------------------------------------- writing the package
-
-
-def _deflate(blob: bytes) -> Member:
-    """What zipfile stores for `blob` at ZIP_DEFLATED's default level."""
-    z = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    return zlib.crc32(blob), len(blob), z.compress(blob) + z.flush()
-
-
-_DOS_DATE = (ZIP_TIME[0] - 1980) << 9 | ZIP_TIME[1] << 5 | ZIP_TIME[2]
-_DOS_TIME = ZIP_TIME[3] << 11 | ZIP_TIME[4] << 5 | (ZIP_TIME[5] // 2)
-_EXTERNAL_ATTR = 0o600 << 16
-_CREATE_SYSTEM = zipfile.ZipInfo().create_system
-
-
-class _Zip:
-    """PhysPkgWriter's interface over a zip built as `zipfile.ZipFile(…, "w", ZIP_DEFLATED)` writes
-    one (each entry a `writestr` of a ZipInfo at ZIP_TIME, mode 0600), byte for byte; members may
-    come deflated already (`add`). Fixed times: the bytes depend only on the content."""
-
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-        self._central: list[bytes] = []
-        self._offset = 0
-
-    def write(self, pack_uri: Any, blob: bytes) -> None:
-        self.add(pack_uri.membername, *_deflate(blob))
-
-    def add(self, name: str, crc: int, size: int, data: bytes) -> None:
-        if max(size * 1.05, len(data), self._offset) > zipfile.ZIP64_LIMIT:
-            raise ValueError(f"{name}: too large for a drafted document")  # zipfile would switch to ZIP64
-        info = zipfile.ZipInfo(name, ZIP_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.CRC, info.file_size, info.compress_size = crc, size, len(data)
-        head = info.FileHeader(False)
-        try:
-            filename, flags = name.encode("ascii"), 0
-        except UnicodeEncodeError:
-            filename, flags = name.encode("utf-8"), 0x800
-        self._central.append(struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir, info.create_version,
-                                         _CREATE_SYSTEM, info.extract_version, 0, flags, zipfile.ZIP_DEFLATED,
-                                         _DOS_TIME, _DOS_DATE, crc, len(data), size, len(filename), 0, 0, 0, 0,
-                                         _EXTERNAL_ATTR, self._offset) + filename)
-        self._chunks += (head, data)
-        self._offset += len(head) + len(data)
-
-    def close(self) -> bytes:
-        central = b"".join(self._central)
-        if len(self._central) > zipfile.ZIP_FILECOUNT_LIMIT or self._offset + len(central) > zipfile.ZIP64_LIMIT:
-            raise ValueError("too large for a drafted document")  # zipfile would write ZIP64 records
-        end = struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, len(self._central),
-                          len(self._central), len(central), self._offset, 0)
-        return b"".join((*self._chunks, central, end))
-
-
-def save_deterministic(package: Any, static: Mapping[str, Member] | None = None) -> bytes:
-    """OpcPackage.save, with python-docx's own writer steps, into a fixed-time zip; the parts opened
-    as `_StaticPart` are copied from `static` (their bytes as the plain path writes them)."""
-    from docx.opc.pkgwriter import PackageWriter
-
-    parts = package.parts
-    for part in parts:
-        part.before_marshal()
-    writer = _Zip()
-    PackageWriter._write_content_types_stream(writer, parts)
-    PackageWriter._write_pkg_rels(writer, package.rels)
-    for part in parts:  # PackageWriter._write_parts
-        name = part.partname.membername
-        if static and isinstance(part, _StaticPart) and name in static:
-            writer.add(name, *static[name])
-        else:
-            writer.write(part.partname, part.blob)
-        if len(part.rels):
-            writer.write(part.partname.rels_uri, part.rels.xml)
-    return writer.close()
 
 
 #: Clark names of the WordprocessingML elements and attributes the steps below touch (qn() per use costs).
@@ -709,17 +575,7 @@ def _column_widths(body: Any, columns: list[Column]) -> None:
         task_row = i > 0 and len(tcs) == count
         pos = 0
         for tc in tcs:
-            props = _child(tc, _TCPR)
-            if props is None:
-                props = tc.makeelement(_TCPR, {})
-                tc.insert(0, props)
-            sp = width = None
-            for el in props:  # one pass for what two find() calls would return
-                tag = el.tag
-                if tag == _GRIDSPAN:
-                    sp = el if sp is None else sp
-                elif tag == _TCW:
-                    width = el if width is None else width
+            props, sp, width = _props(tc, _TCPR, _GRIDSPAN, _TCW)
             if sp is None:
                 span, value = 1, widths[pos] if pos < count else "0"
             else:
@@ -785,17 +641,7 @@ def _keep_with_signature(tpl: DocxTemplate) -> None:
 
 def _centre(p: Any) -> None:
     """Centre a paragraph: w:jc goes before the paragraph mark's w:rPr, as the schema orders them."""
-    props = _child(p, _PPR)
-    if props is None:
-        props = p.makeelement(_PPR, {})
-        p.insert(0, props)
-    el = mark = None
-    for child in props:  # one pass for what two find() calls would return
-        tag = child.tag
-        if tag == _JC:
-            el = child if el is None else el
-        elif tag == _RPR:
-            mark = child if mark is None else mark
+    props, el, mark = _props(p, _PPR, _JC, _RPR)
     if el is None:
         if mark is not None:
             mark.addprevious(props.makeelement(_JC, {_VAL: "center"}))
@@ -803,6 +649,22 @@ def _centre(p: Any) -> None:
             etree.SubElement(props, _JC, {_VAL: "center"})
     else:
         _set(el, _VAL, "center")
+
+
+def _props(el: Any, tag: str, first: str, second: str) -> tuple[Any, Any, Any]:
+    """`el`'s properties element `tag` (made, first, if missing), and its first children tagged `first` and
+    `second` (or None): one pass for what two find() calls would return."""
+    props = _child(el, tag)
+    if props is None:
+        props = el.makeelement(tag, {})
+        el.insert(0, props)
+    a = b = None
+    for child in props:
+        if child.tag == first:
+            a = child if a is None else a
+        elif child.tag == second:
+            b = child if b is None else b
+    return props, a, b
 
 
 def _set(el: Any, name: str, value: str) -> None:

@@ -28,7 +28,7 @@ from openxml_audit import FileFormat, OpenXmlValidator
 
 from drafter import diff, pipeline
 from drafter.docx_text import open_docx
-from drafter.render import save_deterministic
+from drafter.docx_package import save_deterministic
 
 #: Three plan shapes: the national default (Kon Tum), five sections and a 9-column appendix
 #: (Tuyên Quang after the 2025 merger), three sections and no TT column (Nam Định).

@@ -26,7 +26,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from drafter import cache, pipeline, provenance, render
+from drafter import cache, docx_package, pipeline, provenance, render
 from drafter.cli import issue_refs
 from drafter.context import as_dict
 
@@ -118,7 +118,7 @@ class _PlainZip:
         self._zip = zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED)
 
     def write(self, pack_uri, blob: bytes) -> None:
-        info = zipfile.ZipInfo(pack_uri.membername, render.ZIP_TIME)
+        info = zipfile.ZipInfo(pack_uri.membername, docx_package.ZIP_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o600 << 16
         self._zip.writestr(info, blob)
@@ -300,10 +300,10 @@ def test_the_zip_writer_writes_what_zipfile_writes():
     members = [("[Content_Types].xml", b"<Types/>"), ("empty", b""), ("word/document.xml", b"<w:p>x</w:p>" * 5000),
                ("word/media/ảnh.bin", bytes(rnd.randrange(256) for _ in range(3000))),
                ("docProps/core.xml", "ngày tháng năm".encode() * 50)]
-    z = render._Zip()
+    z = docx_package._Zip()
     for i, (name, blob) in enumerate(members):
         if i % 2:
-            z.add(name, *render._deflate(blob))  # taken deflated, as from the cache
+            z.add(name, *docx_package.deflate(blob))  # taken deflated, as from the cache
         else:
             z.write(type("Uri", (), {"membername": name})(), blob)
     assert z.close() == _zipfile_bytes(members)
@@ -315,7 +315,7 @@ def test_save_deterministic_of_a_plain_package_is_unchanged(kontum_2024):
 
     doc = Document(io.BytesIO(kontum_2024.docx))
     plain = _plain_save(Document(io.BytesIO(kontum_2024.docx)).part.package)
-    assert render.save_deterministic(doc.part.package) == plain
+    assert docx_package.save_deterministic(doc.part.package) == plain
 
 
 # --------------------------------------------------------------------------- docxtpl's steps
