@@ -98,7 +98,7 @@ class _Template(DocxTemplate):
         there on, every entity (`&lt;`, `&gt;`, `&quot;`, `&amp;`) of the document. A strict parse
         refuses every such character, so the search for it runs only when that parse fails; a
         well-formed document parses the same either way."""
-        framed = self._framed(xml) if self is not None else None
+        framed = self._framed(xml)
         if framed is not None:  # the whole document: map_tree then needs not move the body into it
             parser = etree.XMLParser()
             parser.set_element_class_lookup(element_class_lookup)
