@@ -40,7 +40,7 @@ class Finding:
 def check(root: Path, layers: Path | None = None) -> list[Finding]:
     """Every finding on the data folder `root`, with the local layers of `layers` over it if given."""
     try:
-        data = load(Path(root))
+        data = _load(Path(root))
         if layers is not None:
             from . import overlays
 
@@ -50,6 +50,19 @@ def check(root: Path, layers: Path | None = None) -> list[Finding]:
     except DataError as exc:
         return [Finding(exc.where or root, exc.message)]
     return [*blocking(data, errors_only=False), *check_template(data), *warn_unverified(data)]
+
+
+def _load(root: Path) -> DataSet:
+    """The data as `drafter new` loads it, from the cache entry they share, when it passes the blocking
+    checks (their findings are gathered again below, warnings too: ~15 ms); else loaded afresh, so that
+    every finding is listed rather than the first run's refusal."""
+    from .loader import load_cached
+    from .pipeline import validate
+
+    try:
+        return load_cached(root, validate)
+    except Problems:
+        return load(root)
 
 
 def blocking(data: DataSet, errors_only: bool = True) -> list[Finding]:
@@ -714,56 +727,90 @@ def _check_template(data: DataSet, kind: m.Kind) -> Iterator[Finding]:
     path = data.template(kind)
     rel = path.relative_to(data.root) if path.is_relative_to(data.root) else path
     try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield Finding(rel, f"not a readable .docx ({type(exc).__name__}); restore it or re-save it in Word as .docx")
+        return
+    from .cache import memo
+
+    # What the template says depends on its bytes alone: worked out once per template (and kept across
+    # runs), not for each kind using it on every `drafter check` (~40 ms a template).
+    facts = memo("tplcheck", raw.decode("latin-1"), lambda: _template_facts(raw))
+    if facts["unreadable"]:
+        yield Finding(rel, f"not a readable .docx ({facts['unreadable']}); restore it or re-save it in Word as .docx")
+        return
+    for i, full, smart, two_p, split in facts["paragraphs"]:
+        where = f"{rel}: paragraph {i + 1}"
+        if smart:
+            yield Finding(where, f"Word smart quotes inside a tag (use straight quotes ' \"): {full!r}")
+        if two_p:
+            yield Finding(where, f"two {{%p … %}} tags in one paragraph (each needs its own paragraph): {full!r}")
+        if split:
+            yield Finding(where, f"a tag is split across Word runs (select it, cut and retype it in one go): {full!r}")
+    if facts["syntax"] is not None:
+        message, lineno = facts["syntax"]
+        yield Finding(rel, f"template syntax error: {message} (line {lineno})")
+        return
+    if facts["unparsed"] is not None:
+        yield Finding(rel, f"template cannot be parsed: {facts['unparsed']}")
+        return
+    used = set(facts["used"])
+    for name in sorted(used - set(names)):
+        yield Finding(rel, f"template uses '{name}', which the plan context does not provide; "
+                           f"available: {', '.join(names)}")
+    for name in sorted(set(names) - used):
+        yield Finding(rel, f"template never shows '{name}' (the plan would lose that part)", "warning")
+    # Fields of the context: `labels.x` must be a label of document.yaml (the edit staff most often
+    # make), and the other records' fields must exist on their types.
+    known = (set(data.document.labels) | set(kind.labels)) - set(kind.call_labels)
+    for key in sorted(set(facts["labels"]) - known):
+        yield Finding(rel, f"template uses 'labels.{key}', which is not a label of rulepacks/national/document.yaml",
+                      "error")
+    if CHECK_STYLE not in facts["styles"]:
+        yield Finding(rel, f"character style '{CHECK_STYLE}' (highlight for unverified facts) is missing")
+
+
+def _template_facts(raw: bytes) -> dict:
+    """What `_check_template` needs of a template, from its bytes alone (marshallable, for cache.memo): why it
+    cannot be read, its paragraphs with a tag Word broke (index, text, smart quotes, two {%p}, split across
+    runs), its Jinja syntax error or parse failure, the names it uses, the `labels.x` keys it names and its
+    style ids."""
+    facts: dict = {"unreadable": None, "paragraphs": [], "syntax": None, "unparsed": None, "used": [],
+                   "labels": [], "styles": []}
+    try:
         from docx import Document
         from docxtpl import DocxTemplate
 
-        raw = path.read_bytes()
         zipfile.ZipFile(io.BytesIO(raw)).testzip()
         doc = Document(io.BytesIO(raw))
     except Exception as exc:  # any failure here means Word could not open it either
-        yield Finding(rel, f"not a readable .docx ({type(exc).__name__}); restore it or re-save it in Word as .docx")
-        return
+        facts["unreadable"] = type(exc).__name__
+        return facts
     from docx.oxml.ns import qn
 
     for i, p_el in enumerate(doc.element.body.iter(qn("w:p"))):
         runs = [r for r in p_el.iter(qn("w:r"))]
         texts = ["".join(t.text or "" for t in r.iter(qn("w:t"))) for r in runs]
         full = "".join(texts)
-        where = f"{rel}: paragraph {i + 1}"
-        if any(q in tag for tag in re.findall(r"\{[{%].*?[}%]\}", full) for q in "“”‘’"):
-            yield Finding(where, f"Word smart quotes inside a tag (use straight quotes ' \"): {full!r}")
-        if full.count("{%p") > 1:
-            yield Finding(where, f"two {{%p … %}} tags in one paragraph (each needs its own paragraph): {full!r}")
+        smart = any(q in tag for tag in re.findall(r"\{[{%].*?[}%]\}", full) for q in "“”‘’")
+        two_p = full.count("{%p") > 1
         split = any(full.count(tok) > sum(t.count(tok) for t in texts) for tok in ("{{", "{%", "}}", "%}"))
         split = split or any(t.count("{{") != t.count("}}") or t.count("{%") != t.count("%}") for t in texts)
-        if split:
-            yield Finding(where, f"a tag is split across Word runs (select it, cut and retype it in one go): {full!r}")
+        if smart or two_p or split:
+            facts["paragraphs"].append((i, full, smart, two_p, split))
     try:
         tpl = DocxTemplate(io.BytesIO(raw))
-        used = tpl.get_undeclared_template_variables(jinja_env())
+        facts["used"] = sorted(tpl.get_undeclared_template_variables(jinja_env()))
     except TemplateSyntaxError as exc:
-        yield Finding(rel, f"template syntax error: {exc.message} (line {exc.lineno})")
-        return
+        facts["syntax"] = (exc.message, exc.lineno)
     except Exception as exc:
-        yield Finding(rel, f"template cannot be parsed: {exc}")
-        return
-    for name in sorted(set(used) - set(names)):
-        yield Finding(rel, f"template uses '{name}', which the plan context does not provide; "
-                           f"available: {', '.join(names)}")
-    for name in sorted(set(names) - set(used)):
-        yield Finding(rel, f"template never shows '{name}' (the plan would lose that part)", "warning")
-    # Fields of the context: `labels.x` must be a label of document.yaml (the edit staff most often
-    # make), and the other records' fields must exist on their types.
+        facts["unparsed"] = str(exc)
     xml = "".join(t.text or "" for t in doc.element.body.iter(qn("w:t")))
     for part in (doc.sections[0].header, doc.sections[0].footer):
         xml += "".join(t.text or "" for t in part._element.iter(qn("w:t")))
-    known = (set(data.document.labels) | set(kind.labels)) - set(kind.call_labels)
-    for key in sorted(set(re.findall(r"\blabels\.(\w+)", xml)) - known):
-        yield Finding(rel, f"template uses 'labels.{key}', which is not a label of rulepacks/national/document.yaml",
-                      "error")
-    style_ids = {s.style_id for s in doc.styles}
-    if CHECK_STYLE not in style_ids:
-        yield Finding(rel, f"character style '{CHECK_STYLE}' (highlight for unverified facts) is missing")
+    facts["labels"] = sorted(set(re.findall(r"\blabels\.(\w+)", xml)))
+    facts["styles"] = sorted(s.style_id for s in doc.styles if s.style_id)
+    return facts
 
 
 def errors(findings: Iterable[Finding]) -> list[Finding]:

@@ -162,3 +162,54 @@ def test_shipped_data_is_lazy_too():
     data = loader.load(ROOT)
     assert isinstance(data.provinces, cache.Lazy) and len(data.provinces) > 30
     assert all(isinstance(p, loader.m.Province) for p in data.provinces.values())
+
+
+def test_check_and_new_share_the_data_entry_and_check_reads_each_template_once(cache_dir, monkeypatch):
+    """A rule editor alternates `drafter check` and `drafter new`: the one after the other parses no data
+    file, and `check` works out what a template says once per template bytes, not on every run. (The
+    shipped data: its kinds share templates.)"""
+    from docxtpl import DocxTemplate
+
+    from drafter import checks
+
+    parsed: list[str] = []
+    real_unit = loader._unit
+    monkeypatch.setattr(loader, "_unit", lambda *a, **k: parsed.append(a[1]) or real_unit(*a, **k))
+    assembled: list[int] = []  # the data put together from the files' entries: what the shared entry saves
+    real_load = loader._load
+    monkeypatch.setattr(loader, "_load", lambda *a, **k: assembled.append(1) or real_load(*a, **k))
+    scans: list[int] = []
+    real_scan = DocxTemplate.get_undeclared_template_variables
+    monkeypatch.setattr(DocxTemplate, "get_undeclared_template_variables",
+                        lambda self, *a, **k: scans.append(1) or real_scan(self, *a, **k))
+
+    first = checks.check(ROOT)
+    assert parsed and scans  # an empty cache: every file parsed, each template scanned
+    templates = {pipeline.template_bytes(d, k) for d in [pipeline.load(ROOT)] for k in d.kinds.values()}
+    assert len(scans) == len(templates) < len(pipeline.load(ROOT).kinds)  # once per template, not per kind
+    parsed.clear(), scans.clear(), assembled.clear()
+    _reset()
+    assert _draft(ROOT) and parsed == [] and assembled == []  # `new` after `check`: the same entry
+    _reset()
+    again = checks.check(ROOT)
+    assert parsed == [] and scans == [] and assembled == []  # `check` after either: nothing done again
+    assert [str(f) for f in again] == [str(f) for f in first]
+    assert any(f.severity == "warning" for f in first)  # the warnings are still listed from the cached data
+
+
+def test_check_lists_every_finding_when_the_data_would_stop_a_draft(mini, cache_dir, tmp_path):
+    """With a blocking error `check` cannot use the shared entry (none is made): it loads afresh and
+    lists the error with the warnings."""
+    import shutil
+
+    from drafter import checks
+
+    root = tmp_path / "edited"
+    shutil.copytree(mini, root)
+    targets = root / TARGETS
+    targets.write_text(targets.read_text(encoding="utf-8").replace("{{ value }}", "{{ value | nosuchfilter }}", 1),
+                       encoding="utf-8")
+    findings = checks.check(root)
+    assert any(f.severity == "error" and "nosuchfilter" in f.message for f in findings), findings
+    assert any(f.severity == "warning" for f in findings)
+    assert not list(cache_dir.glob("data-*.pickle"))  # a refused load stores no entry
