@@ -9,7 +9,6 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -18,6 +17,7 @@ from jinja2.sandbox import SecurityError
 
 from . import records as m
 from .errors import DataError, Location, Problems
+from .frozen import record
 from .loader import DataSet, load, strings
 from .render import CHECK_STYLE, jinja_env
 from .textenv import TextLimitError, compiled, fit_plain, is_plain, limits, text_line
@@ -27,7 +27,7 @@ from .texts import BASE_NAMES, MARK_CLOSE, MARK_OPEN, MARK_SEP, TEXT_NAMES, prob
 CALL_RE = re.compile(r"\b(cite|ref|ag|sys)\(\s*['\"]([^'\"]+)['\"]\s*\)")
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     where: Location | str
     message: str
@@ -57,12 +57,19 @@ def _load(root: Path) -> DataSet:
     checks (their findings are gathered again below, warnings too: ~15 ms); else loaded afresh, so that
     every finding is listed rather than the first run's refusal."""
     from .loader import load_cached
-    from .pipeline import validate
 
     try:
         return load_cached(root, validate)
     except Problems:
         return load(root)
+
+
+def validate(data: DataSet) -> None:
+    """Raise Problems for what `drafter check` calls errors: they stop a draft too (a bad text, an unknown
+    area or role, dates out of order, a misplaced layer rule)."""
+    bad = blocking(data)
+    if bad:
+        raise Problems([DataError(f.message, f.where) for f in bad])
 
 
 def blocking(data: DataSet, errors_only: bool = True) -> list[Finding]:

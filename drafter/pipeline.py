@@ -9,7 +9,7 @@ from typing import Callable
 
 from . import context, selection
 from .context import PlanContext
-from .errors import DataError, Problems, UsageError
+from .errors import DataError, UsageError
 from .frozen import record
 from .loader import DataSet, load_cached
 from .records import Kind
@@ -47,19 +47,20 @@ def template_bytes(data: DataSet, kind: Kind) -> bytes:
 
 
 def validate(data: DataSet) -> None:
-    """What `drafter check` calls errors stops a draft too (once per edit: the result is cached):
-    a bad text, an unknown area or role, dates out of order, a misplaced layer rule."""
-    from .checks import blocking
+    """What `drafter check` calls errors stops a draft too: checks.validate (the cached data is keyed by
+    it, and `drafter check` shares that entry)."""
+    from .checks import validate as check
 
-    bad = blocking(data)
-    if bad:
-        raise Problems([DataError(f.message, f.where) for f in bad])
+    check(data)
 
 
 def load(data_dir: Path | None = None, layers: Path | None = None) -> DataSet:
     """The data (shipped, or `data_dir`), with the local layers of the folder `layers` over it
-    (`drafter import` writes them; see drafter.overlays), checked as a draft needs it."""
-    data = load_cached(Path(data_dir or default_data_dir()).resolve(), validate)
+    (`drafter import` writes them; see drafter.overlays), checked as a draft needs it (once per edit:
+    the result is cached)."""
+    from .checks import validate as check  # light: the checks run only when the data is built
+
+    data = load_cached(Path(data_dir or default_data_dir()).resolve(), check)
     if layers is None:
         return data
     from . import overlays
