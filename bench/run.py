@@ -139,7 +139,7 @@ def _cache_figures(drafter_bin: str, tmp: Path, repeat: int, launcher: float) ->
     try:
         new(one, tmp / "cache-x1", "w.docx")  # warm both caches
         new(ten, tmp / "cache-x10", "w.docx")
-        warm, warm10, empty, edited = [], [], [], []
+        warm, warm10, empty, edited, checked = [], [], [], [], []
         # the floors, timed between the runs they are the floors of (this machine's speed drifts)
         floors: dict[str, list[float]] = {k: [] for k in _FLOORS}
         target = one / "rulepacks" / "national" / "targets.yaml"
@@ -147,6 +147,8 @@ def _cache_figures(drafter_bin: str, tmp: Path, repeat: int, launcher: float) ->
             for name, code in _FLOORS.items():
                 floors[name].append(_proc([sys.executable, "-c", code], str(tmp))[0] - launcher)
             warm.append(new(one, tmp / "cache-x1", "w.docx"))
+            os.environ["DRAFTER_CACHE_DIR"] = str(tmp / "cache-x1")  # `drafter check` on the same warm cache
+            checked.append(_proc([drafter_bin, "check", "--quiet", str(one)], str(tmp))[0] - launcher)
             warm10.append(new(ten, tmp / "cache-x10", "w.docx"))
             empty.append(new(one, tmp / f"cache-empty-{i}", "e.docx"))
             with target.open("a", encoding="utf-8") as fh:
@@ -159,6 +161,7 @@ def _cache_figures(drafter_bin: str, tmp: Path, repeat: int, launcher: float) ->
             os.environ["DRAFTER_CACHE_DIR"] = saved
     figures = {"warm": statistics.median(warm), "warm10": statistics.median(warm10),
                "empty": statistics.median(empty), "edited": statistics.median(edited),
+               "check": statistics.median(checked),
                "files1": f1[0], "bytes1": f1[1], "files10": f10[0], "bytes10": f10[1],
                **{name: statistics.median(times) for name, times in floors.items()}}
     figures.update(_miss_costs(one, max(1, repeat // 2)))
@@ -276,6 +279,8 @@ def main() -> None:
     ]
     for label, value, base, target in rows:
         print(f"{label:<54}{value:>10.3f}{base:>10.3f}{value / base:>8.2f}{target:>10}")
+    print(f"{'warm cache: drafter check (s) vs warm new':<54}{c['check']:>10.3f}{c['warm']:>10.3f}"
+          f"{c['check'] / c['warm']:>8.2f}{'':>10}")
     imports, used = c["imports"], c["bare"]
     print(f"  warm new = importing drafter {imports:.3f} s (the stack it uses, without pydantic: {used:.3f} s; "
           f"drafter's modules: {imports - used:.3f} s) + loading and drafting {c['warm'] - imports:.3f} s")
