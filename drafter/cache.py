@@ -468,10 +468,11 @@ def _store_data(folder: Path, path: Path, key: bytes, racy: list, blob: bytes | 
 _CODE: dict[str, object] = {}
 
 
-def memo(kind: str, source: str, produce: Callable[[], T]) -> T:
+def memo(kind: str, source: str, produce: Callable[[], T], accept: type | Callable[[Any], bool]) -> T:
     """`produce()` for `source`, from this process, the cache folder, or by calling it: for pure
     functions of a template's text (its compiled Jinja code, its patched XML). The value must be
-    marshallable; it is keyed by `kind`, the source itself and `code_salt()`."""
+    marshallable; it is keyed by `kind`, the source itself and `code_salt()`. A value read from the
+    folder is used only if `accept` (a type, or a test of its shape) takes it; else it is produced again."""
     import marshal
 
     key = kind + hashlib.sha256(f"{code_salt()}\0{source}".encode()).hexdigest()[:32]
@@ -488,6 +489,9 @@ def memo(kind: str, source: str, produce: Callable[[], T]) -> T:
                 code = value if type(value).__name__ == name else None
             except Exception:
                 code = None
+            test = (lambda v: isinstance(v, accept)) if isinstance(accept, type) else accept
+            if code is not None and not _accepts(test, code):
+                code = None  # well framed, but not what `kind` holds: produced again (and stored over it)
     if code is None:
         code = produce()
         if path is not None:

@@ -742,7 +742,8 @@ def _check_template(data: DataSet, kind: m.Kind) -> Iterator[Finding]:
 
     # What the template says depends on its bytes alone: worked out once per template (and kept across
     # runs), not for each kind using it on every `drafter check` (~40 ms a template).
-    facts = memo("tplcheck", raw.decode("latin-1"), lambda: _template_facts(raw))
+    facts = memo("tplcheck", raw.decode("latin-1"), lambda: _template_facts(raw),
+                 lambda v: isinstance(v, dict) and v.keys() == _FACTS)
     if facts["unreadable"]:
         yield Finding(rel, f"not a readable .docx ({facts['unreadable']}); restore it or re-save it in Word as .docx")
         return
@@ -775,6 +776,9 @@ def _check_template(data: DataSet, kind: m.Kind) -> Iterator[Finding]:
                       "error")
     if CHECK_STYLE not in facts["styles"]:
         yield Finding(rel, f"character style '{CHECK_STYLE}' (highlight for unverified facts) is missing")
+
+
+_FACTS = {"unreadable", "paragraphs", "syntax", "unparsed", "used", "labels", "styles"}
 
 
 def _template_facts(raw: bytes) -> dict:

@@ -154,6 +154,14 @@ def _parse(path: Path) -> tuple:
     return provinces, tuple(rows), {k: tuple(v) for k, v in keys.items()}
 
 
+def _is_list(value: object) -> bool:
+    """Whether a cached value has the shape `_parse` gives (else the list is read again)."""
+    return (isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], tuple)
+            and isinstance(value[1], tuple) and isinstance(value[2], dict)
+            and all(isinstance(p, tuple) and len(p) == 2 for p in value[0])
+            and all(isinstance(r, tuple) and len(r) == 4 for r in value[1]))
+
+
 _UNITS: list[Units] = []
 
 
@@ -168,7 +176,7 @@ def units() -> Units:
         except OSError:
             raise DataError(f"the list of communes is missing from the package {PACKAGE}", path, INSTALL) from None
         provinces, rows, keys = cache.memo("communes", f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{version}",
-                                           lambda: _parse(path))
+                                           lambda: _parse(path), _is_list)
         _UNITS.append(Units(version, data_version, dict(provinces), rows, keys))
     return _UNITS[0]
 

@@ -24,6 +24,7 @@ import io
 import re
 import zlib
 from html import escape
+from types import CodeType
 from typing import Any, Mapping
 
 from docx.enum.text import WD_COLOR_INDEX
@@ -55,7 +56,7 @@ class _Env(SandboxedEnvironment):
             return super().compile(source, name, filename, raw, defer_init)
         from .cache import memo
 
-        return memo("code", source, lambda: super(_Env, self).compile(source, name, filename))
+        return memo("code", source, lambda: super(_Env, self).compile(source, name, filename), CodeType)
 
 
 class _Template(DocxTemplate):
@@ -70,7 +71,7 @@ class _Template(DocxTemplate):
     def patch_xml(self, src_xml: str) -> str:
         from .cache import memo
 
-        return memo("patch", src_xml, lambda: super(_Template, self).patch_xml(src_xml))
+        return memo("patch", src_xml, lambda: super(_Template, self).patch_xml(src_xml), str)
 
     def render_xml_part(self, src_xml: str, part: Any, context: Any, jinja_env: Any = None) -> str:
         """docxtpl's render_xml_part; its `re.sub(r"<w:p([ >])", …)` pair done with str.replace
@@ -338,7 +339,8 @@ def _open(template: bytes) -> tuple["_Template", Mapping[str, Member]]:
     its bytes, kept by drafter.cache.memo): the parts `_static_members` lists are left unparsed."""
     from .cache import memo
 
-    plan: Mapping[str, Any] = memo("docx", _static_key(template), lambda: _package_plan(template))
+    plan: Mapping[str, Any] = memo("docx", _static_key(template), lambda: _package_plan(template),
+                                   lambda v: isinstance(v, dict) and v.keys() == _PLAN)
     part = unmarshal(plan, template).main_document_part
     if part.content_type != CT.WML_DOCUMENT_MAIN:  # as docx.Document checks
         raise ValueError(f"file is not a Word file, content type is '{part.content_type}'")
@@ -346,6 +348,9 @@ def _open(template: bytes) -> tuple["_Template", Mapping[str, Member]]:
     tpl.docx = part.document
     tpl.frame = plan["frame"]
     return tpl, plan["static"]
+
+
+_PLAN = {"static", "parts", "rels", "frame"}  # the keys of a package plan
 
 
 def _static_key(template: bytes) -> str:

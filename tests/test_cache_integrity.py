@@ -226,7 +226,8 @@ def _wrong_shapes(path: Path) -> list[bytes]:
             every(Unit(value=unit.value, log=unit.log, code={"text": "code as text"})),
             every(Unit.__new__(Unit)),  # no fields at all
         ]
-    return [marshal.dumps(("code", "not code")), marshal.dumps(("str", 12)), marshal.dumps(12), b"\xff\x00garbage"]
+    return [marshal.dumps(("code", "not code")), marshal.dumps(("str", 12)), marshal.dumps(12), b"\xff\x00garbage",
+            marshal.dumps(("dict", {})), marshal.dumps(("dict", {"static": 1, "parts": "x"}))]
 
 
 def test_well_framed_entries_of_the_wrong_shape_are_rebuilt(built, tmp_path, monkeypatch):

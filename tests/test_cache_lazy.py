@@ -183,6 +183,7 @@ def test_check_and_new_share_the_data_entry_and_check_reads_each_template_once(c
     monkeypatch.setattr(DocxTemplate, "get_undeclared_template_variables",
                         lambda self, *a, **k: scans.append(1) or real_scan(self, *a, **k))
 
+    _reset()
     first = checks.check(ROOT)
     assert parsed and scans  # an empty cache: every file parsed, each template scanned
     templates = {pipeline.template_bytes(d, k) for d in [pipeline.load(ROOT)] for k in d.kinds.values()}
@@ -213,3 +214,21 @@ def test_check_lists_every_finding_when_the_data_would_stop_a_draft(mini, cache_
     assert any(f.severity == "error" and "nosuchfilter" in f.message for f in findings), findings
     assert any(f.severity == "warning" for f in findings)
     assert not list(cache_dir.glob("data-*.pickle"))  # a refused load stores no entry
+
+
+def test_a_template_entry_of_another_shape_is_worked_out_again(cache_dir):
+    """A well-framed `check` entry for a template holding something else (the checksum cannot see it)
+    changes no finding."""
+    import marshal
+
+    from drafter import checks
+
+    _reset()  # what this process has worked out already would not be written to this test's folder
+    first = [str(f) for f in checks.check(ROOT)]
+    entries = list(cache_dir.glob("tplcheck-*.marshal"))
+    assert entries
+    for f in entries:
+        f.write_bytes(cache.frame(f"tplcheck{f.stem[len('tplcheck-'):]}".encode(),
+                                  marshal.dumps(("dict", {"used": 1}))))
+    _reset()
+    assert [str(f) for f in checks.check(ROOT)] == first
