@@ -13,7 +13,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import records as r
-from .records import CITED_FIELDS  # noqa: F401  (re-exported)
 
 Status = Literal["V", "P", "U"]
 
