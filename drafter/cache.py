@@ -1,19 +1,25 @@
 """On-disk caches: parse each data file once per edit, and a warm run in one read.
 
-The cache folder holds three kinds of entry:
+The cache folder holds these kinds of entry:
 
 - `units-<code>/<folder>.units`: what each data file of one data folder contributes (a `loader.Unit`:
   its validated records, where each of its ids is written, its problems, the compiled code of its
   texts), each keyed by that file's bytes, its path and the YAML limits in force. After an edit only
   the edited file is read again.
 - `data-<fingerprint>.pickle`: the assembled, validated `DataSet` with its texts' compiled code, keyed
-  by the path, size and modification time (ns) of every data file. A warm run reads this entry only,
-  and unpickles little of it: each province, instrument and layer's origins is pickled on its own
-  (`Lazy`), each text's code marshalled on its own (textenv), and decoded when first used.
-- `code-*.marshal`, `patch-*.marshal` (`memo`): the template's compiled Jinja code and patched XML.
+  by the path, size and modification time (ns) of every data file and the function that checked it
+  (`drafter new` and `drafter check` share it). A warm run reads this entry only, and unpickles little
+  of it: each province, instrument and layer's origins is pickled on its own (`Lazy`), each text's
+  code marshalled on its own (textenv), and decoded when first used.
+- `<kind>-*.marshal` (`memo`): pure functions of a template's bytes (`code`: its compiled Jinja code,
+  `patch`: its patched XML, `docx`: its package plan, `tplcheck`: what `drafter check` reads in it)
+  and of the list of communes (`communes`).
+
+Validated models are stored as their records (drafter.records), so reading an entry imports no
+pydantic.
 
 `<code>` (`code_salt`) digests drafter's version, the size and modification time of its modules and
-of the libraries whose code shapes what is stored (pydantic, Jinja, docxtpl, ruamel), Python's version
+of the libraries whose code shapes what is stored (pydantic, Jinja, docxtpl, python-docx, lxml, ruamel), Python's version
 and this format: any change to drafter or an upgrade of those starts afresh.
 
 Every entry is framed: a magic, the format version, a digest of its key, the payload's length and
