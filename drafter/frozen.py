@@ -7,7 +7,7 @@ writes only `__init__` from source (~0.07 ms) and shares one `__eq__`, `__hash__
 
 What it makes is a dataclass to the standard library: `dataclasses.fields`, `replace`, `asdict` and
 `is_dataclass` work on it, as do `field(default_factory=…)` and class-level defaults. Not supported (and
-not used here): slots, order, InitVar, `__post_init__`, field(init=False).
+not used here): slots and `__post_init__` (refused), order, InitVar, field(init=False).
 """
 
 from __future__ import annotations
@@ -47,15 +47,17 @@ def _make(cls: C, frozen: bool, kw_only: bool) -> C:
             else:
                 setattr(cls, name, f.default)
         fields[name] = f
+    if "__post_init__" in cls.__dict__ or "__slots__" in cls.__dict__:
+        raise TypeError(f"{cls.__qualname__}: record supports neither __post_init__ nor __slots__; use dataclass")
     cls.__dataclass_fields__ = fields  # type: ignore[attr-defined]
-    cls.__init__ = _init(cls, list(fields.values()), frozen)  # type: ignore[misc]
     names = tuple(fields)
-    cls.__eq__ = _eq(names)  # type: ignore[method-assign]
-    cls.__hash__ = _hash(names) if frozen else None  # type: ignore[method-assign,assignment]
-    cls.__repr__ = _repr(names)  # type: ignore[method-assign]
+    methods = {"__init__": _init(cls, list(fields.values()), frozen), "__eq__": _eq(names),
+               "__hash__": _hash(names) if frozen else None, "__repr__": _repr(names)}
     if frozen:
-        cls.__setattr__ = _frozen_setattr  # type: ignore[method-assign]
-        cls.__delattr__ = _frozen_delattr  # type: ignore[method-assign]
+        methods.update(__setattr__=_frozen_setattr, __delattr__=_frozen_delattr)
+    for name, method in methods.items():
+        if name not in cls.__dict__:  # as dataclass does, a method the class defines itself stays
+            setattr(cls, name, method)
     return cls
 
 

@@ -117,3 +117,21 @@ def test_a_warm_run_imports_no_pydantic(tmp_path) -> None:
     warm = subprocess.run([sys.executable, "-c", probe, str(out)], env=env, capture_output=True, text=True)
     assert warm.returncode == 0, warm.stderr
     assert warm.stdout.strip().splitlines()[-1] == "[]", warm.stdout
+
+
+def test_record_keeps_what_the_class_defines_and_refuses_what_it_cannot_do() -> None:
+    @record
+    class Shown:
+        x: int
+
+        def __repr__(self) -> str:
+            return f"<{self.x}>"
+
+    assert repr(Shown(3)) == "<3>" and Shown(3) == Shown(3)
+    with pytest.raises(TypeError, match="__post_init__"):
+        @record
+        class Checked:
+            x: int
+
+            def __post_init__(self) -> None:
+                pass
