@@ -153,11 +153,15 @@ def _texts(data: DataSet) -> Iterator[Text]:
             yield k.id, r.text, r.when
 
 
+def _packs(data: DataSet) -> Iterator[tuple[str, "m.Pack | m.DepartmentPack", dict[str, Location], Path]]:
+    """(folder name, pack, where its rules are written, its file) of each pack of its own."""
+    for name, pack in data.packs.items():
+        yield name, pack, data.layer_origins.get(f"pack:{name}", {}), data.root / "rulepacks" / name / "pack.yaml"
+
+
 def _pack_texts(data: DataSet) -> Iterator[tuple[Location | Path, str, "m.When | None"]]:
     """(where, Jinja text, when) for every text of the packs of their own (rulepacks/<pack>/pack.yaml)."""
-    for name, pack in data.packs.items():
-        own = data.layer_origins.get(f"pack:{name}", {})
-        where = data.root / "rulepacks" / name / "pack.yaml"
+    for name, pack, own, where in _packs(data):
         if isinstance(pack, m.DepartmentPack):
             yield from _department_texts(data, pack, own, where)
             continue
@@ -576,9 +580,7 @@ def check_packs(data: DataSet) -> Iterator[Finding]:
         elif k.builder == "department" and k.id not in getattr(data.packs[k.pack], "documents", {}):
             yield Finding(data.root / "rulepacks" / "kinds.yaml",
                           f"kind '{k.id}' has no document in rulepacks/{k.pack}/pack.yaml (`documents: {{{k.id}: …}}`)")
-    for name, pack in data.packs.items():
-        own = data.layer_origins.get(f"pack:{name}", {})
-        where = data.root / "rulepacks" / name / "pack.yaml"
+    for name, pack, own, where in _packs(data):
         if isinstance(pack, m.DepartmentPack):
             yield from _check_department(data, pack, own, where)
             continue

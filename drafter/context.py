@@ -400,6 +400,15 @@ def _opening(b: _Builder, parent: DocRef | None, plan: str | None) -> Para:
     return b.labelled("preamble", "mo_dau", so_ngay=mark(b.tr.label("check_parent"), b.tr.label("parent_blank")))
 
 
+def _implementing(b: _Builder, place: str, parent: DocRef | None, plan: str | None
+                  ) -> tuple[dict[str, str], str, Para, Para]:
+    """The front of a plan that implements the province's (a commune's, a department's): its labels and
+    date line at `place`, the opening (`_opening`) and the enacting sentence."""
+    labels, date_line = _dated_labels(b, place)
+    opening = _opening(b, parent, plan)
+    return labels, date_line, opening, b.para("para", b.snap.labels["ban_hanh"], "label", "labels.ban_hanh")
+
+
 def _joined_preamble(b: _Builder, items: list[m.PreambleItem]) -> Para:
     """All legal bases in one paragraph, introduced by the first one's verb (seeds 000, 004)."""
     first = items[0]
@@ -434,9 +443,7 @@ def build_commune(snap: Snapshot) -> PlanContext:
                         "draft it with `drafter new --commune NAME --year N`")
     b = _Builder(snap)
     commune, date = parts.unit, snap.date
-    labels, date_line = _dated_labels(b, commune.place)
-    opening = _opening(b, parts.parent, parts.plan)
-    ban_hanh = b.para("para", snap.labels["ban_hanh"], "label", "labels.ban_hanh")
+    labels, date_line, opening, ban_hanh = _implementing(b, commune.place, parts.parent, parts.plan)
 
     body: list[Para] = []
     _commune_walk(b, list(parts.body), body, {"muc": 0, "khoan": 0, "diem": 0}, parts.targets, None)
@@ -505,9 +512,7 @@ def build_department(snap: Snapshot) -> PlanContext:
                         "draft it with `drafter new --agency NAME --kind K --province P --year N`")
     b = _Builder(snap)
     province, date = snap.unit, snap.date
-    labels, date_line = _dated_labels(b, province.place)
-    opening = _opening(b, parts.parent, parts.plan)
-    ban_hanh = b.para("para", snap.labels["ban_hanh"], "label", "labels.ban_hanh")
+    labels, date_line, opening, ban_hanh = _implementing(b, province.place, parts.parent, parts.plan)
 
     body: list[Para] = []
     _Dept(b, parts).walk(list(parts.body), body, {"muc": 0, "khoan": 0, "diem": 0})
